@@ -1,0 +1,37 @@
+package dev.fovea.topology;
+
+import java.util.Objects;
+
+/**
+ * What the topology needs to know besides its ports: topic names, output shape and limits.
+ *
+ * @param imagesTopic source topic of {@code ImageEvent}s
+ * @param predictionsTopic sink of {@code Prediction}s
+ * @param deadLetterTopic sink of {@code DeadLetter}s
+ * @param topK classes per prediction
+ * @param publishProbabilities whether predictions carry the full probability vector
+ * @param workerId written into every output record, to tell which instance did the work
+ * @param maxImageBytes images larger than this are dead-lettered before decoding
+ */
+public record TopologySettings(
+        String imagesTopic,
+        String predictionsTopic,
+        String deadLetterTopic,
+        int topK,
+        boolean publishProbabilities,
+        String workerId,
+        int maxImageBytes) {
+
+    public TopologySettings {
+        Objects.requireNonNull(imagesTopic, "imagesTopic");
+        Objects.requireNonNull(predictionsTopic, "predictionsTopic");
+        Objects.requireNonNull(deadLetterTopic, "deadLetterTopic");
+        Objects.requireNonNull(workerId, "workerId");
+        if (topK < 1) {
+            throw new IllegalArgumentException("topK must be at least 1, was " + topK);
+        }
+        if (maxImageBytes < 1) {
+            throw new IllegalArgumentException("maxImageBytes must be positive, was " + maxImageBytes);
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.fovea.topology;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fovea.avro.DeadLetter;
+import dev.fovea.avro.ImageEvent;
+import dev.fovea.avro.Prediction;
+import dev.fovea.avro.TopClass;
+import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
+import dev.fovea.schemas.registry.SchemaRegistryClient;
+import dev.fovea.schemas.registry.server.LocalSchemaRegistry;
+import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
+import dev.fovea.schemas.serde.ConfluentAvroSerde;
+import dev.fovea.schemas.serde.ConfluentAvroSerializer;
+import dev.fovea.topology.image.JdkImageDecoder;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import javax.imageio.ImageIO;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The topology as a pure function: real Avro and a real registry at the edges, a known classifier inside. */
+class FoveaTopologyTest {
+    private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
+    private static LocalSchemaRegistry registryServer;
+    private static SchemaRegistryClient registry;
+
+    private TopologySettings settings = new TopologySettings("images.raw", "predictions", "images.dlq", 2, false,
+            "worker-under-test", 1_000_000);
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> images;
+    private TestOutputTopic<String, Prediction> predictions;
+    private TestOutputTopic<String, DeadLetter> deadLetters;
+    private ConfluentAvroSerializer<ImageEvent> eventSerializer;
+
+    @BeforeAll
+    static void startRegistry() {
+        registryServer = LocalSchemaRegistry.start("127.0.0.1", 0, null);
+        registry = new HttpSchemaRegistryClient(registryServer.url());
+    }
+
+    @AfterAll
+    static void stopRegistry() {
+        registryServer.close();
+    }
+
+    @BeforeEach
+    void startDriver() {
+        start(settings);
+    }
+
+    private void start(TopologySettings with) {
+        if (driver != null) {
+            driver.close();
+        }
+        TopologySerdes serdes = new TopologySerdes(new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
+                new ConfluentAvroSerde<>(registry, Prediction.class, true),
+                new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
+        Topology topology = FoveaTopology.build(with, serdes, new JdkImageDecoder(10_000_000L),
+                new MeanColourClassifier(), Clock.fixed(NOW, ZoneOffset.UTC));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        driver = new TopologyTestDriver(topology, props);
+        images = driver.createInputTopic("images.raw", new ByteArraySerializer(), new ByteArraySerializer());
+        predictions = driver.createOutputTopic("predictions", new StringDeserializer(),
+                new ConfluentAvroDeserializer<>(registry, Prediction.class));
+        deadLetters = driver.createOutputTopic("images.dlq", new StringDeserializer(),
+                new ConfluentAvroDeserializer<>(registry, DeadLetter.class));
+        eventSerializer = new ConfluentAvroSerializer<>(registry, true);
+    }
+
+    @AfterEach
+    void closeDriver() {
+        driver.close();
+    }
+
+    @Test
+    void shouldPublishTheTopClassesOfAnImageKeyedByItsId() throws IOException {
+        byte[] value = event("cat-1", png(40, 30, new Color(200, 50, 10)), Map.of("camera", "3"));
+        images.pipeInput("cat-1".getBytes(StandardCharsets.UTF_8), value);
+
+        TestRecord<String, Prediction> out = predictions.readRecord();
+        Prediction p = out.value();
+        assertEquals("cat-1", out.key());
+        assertEquals("cat-1", p.getImageId());
+        assertEquals(List.of("red", "green"), p.getTop().stream().map(TopClass::getLabel).toList());
+        assertEquals(List.of(0, 1), p.getTop().stream().map(TopClass::getIndex).toList());
+        assertEquals(200f / 260f, p.getTop().get(0).getProbability(), 1e-4);
+        assertEquals("mean-colour", p.getModel());
+        assertEquals("7", p.getModelVersion());
+        assertEquals(List.of("mean-colour"), p.getMembers());
+        assertEquals("resize", p.getCropScheme());
+        assertEquals(1, p.getCrops());
+        assertEquals(Map.of("camera", "3"), p.getAttributes());
+        assertEquals("worker-under-test", p.getWorker());
+        assertEquals(NOW, p.getProcessedAt());
+        assertEquals(Instant.ofEpochMilli(1_700_000_000_000L), p.getImageTimestamp());
+        assertNull(p.getProbabilities(), "the full vector is off by default");
+        assertTrue(p.getTimings().getTotalMs() >= p.getTimings().getDecodeMs() && p.getTimings().getDecodeMs() > 0,
+                p.getTimings().toString());
+        assertTrue(deadLetters.isEmpty());
+    }
+
+    @Test
+    void shouldPublishTheFullProbabilityVectorWhenAsked() throws IOException {
+        start(new TopologySettings("images.raw", "predictions", "images.dlq", 1, true, "w", 1_000_000));
+        images.pipeInput(key("blue"), event("blue", png(8, 8, new Color(0, 0, 255)), Map.of()));
+
+        Prediction p = predictions.readValue();
+        assertEquals(List.of(0f, 0f, 1f), p.getProbabilities());
+        assertEquals(1, p.getTop().size());
+    }
+
+    @Test
+    void shouldDeadLetterACorruptImageWithItsOriginalBytes() throws IOException {
+        byte[] jpeg = jpeg(64, 64);
+        byte[] value = event("broken", Arrays.copyOf(jpeg, jpeg.length / 3), Map.of());
+        images.pipeInput(key("broken"), value);
+
+        TestRecord<String, DeadLetter> out = deadLetters.readRecord();
+        DeadLetter d = out.value();
+        assertEquals("broken", out.key());
+        assertEquals("broken", d.getImageId());
+        assertEquals("UNDECODABLE_IMAGE", d.getReason());
+        assertEquals("images.raw", d.getSourceTopic());
+        assertEquals(0, d.getPartition());
+        assertEquals(0L, d.getOffset());
+        assertArrayEquals(value, bytes(d.getValue()), "the original value, for replay");
+        assertArrayEquals(key("broken"), bytes(d.getKey()));
+        assertEquals("worker-under-test", d.getWorker());
+        assertEquals(NOW, d.getFailedAt());
+        assertTrue(predictions.isEmpty());
+    }
+
+    @Test
+    void shouldDeadLetterAValueThatIsNotAnImageEvent() {
+        byte[] json = "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        images.pipeInput(key("x"), json);
+
+        DeadLetter d = deadLetters.readValue();
+        assertEquals("INVALID_RECORD", d.getReason());
+        assertEquals("x", d.getImageId(), "the id falls back to the key");
+        assertTrue(d.getMessage().contains("magic byte"), d.getMessage());
+        assertArrayEquals(json, bytes(d.getValue()));
+    }
+
+    @Test
+    void shouldDeadLetterAnUnknownSchemaId() {
+        byte[] framed = {0, 0x7f, 0x7f, 0x7f, 0x7f, 2, 'a'};
+        images.pipeInput(key("ghost"), framed);
+
+        DeadLetter d = deadLetters.readValue();
+        assertEquals("INVALID_RECORD", d.getReason());
+        assertTrue(d.getMessage().contains(String.valueOf(0x7f7f7f7f)), d.getMessage());
+    }
+
+    @Test
+    void shouldDeadLetterATombstoneWithoutAKey() {
+        images.pipeInput((byte[]) null, (byte[]) null);
+
+        DeadLetter d = deadLetters.readValue();
+        assertEquals("INVALID_RECORD", d.getReason());
+        assertNull(d.getImageId());
+        assertNull(d.getValue());
+        assertTrue(d.getMessage().contains("tombstone"), d.getMessage());
+    }
+
+    @Test
+    void shouldDeadLetterAnImageOverTheByteLimitBeforeDecodingIt() throws IOException {
+        start(new TopologySettings("images.raw", "predictions", "images.dlq", 2, false, "w", 100));
+        images.pipeInput(key("big"), event("big", png(64, 64, Color.RED), Map.of()));
+
+        DeadLetter d = deadLetters.readValue();
+        assertEquals("IMAGE_TOO_LARGE", d.getReason());
+        assertTrue(d.getMessage().contains("image.max.bytes"), d.getMessage());
+    }
+
+    @Test
+    void shouldDeadLetterAnImageTheModelFailsOn() throws IOException {
+        images.pipeInput(key("poison"), event("poison", png(MeanColourClassifier.POISON_WIDTH, 5, Color.RED), Map.of()));
+
+        DeadLetter d = deadLetters.readValue();
+        assertEquals("INFERENCE_FAILED", d.getReason());
+        assertEquals("poisoned width", d.getMessage());
+    }
+
+    @Test
+    void shouldKeepClassifyingAfterBadRecords() throws IOException {
+        images.pipeInput(key("bad-1"), new byte[] {1, 2, 3});
+        images.pipeInput(key("bad-2"), event("bad-2", new byte[0], Map.of()));
+        images.pipeInput(key("good"), event("good", png(10, 10, Color.GREEN), Map.of()));
+
+        assertEquals(List.of("INVALID_RECORD", "UNDECODABLE_IMAGE"),
+                deadLetters.readValuesToList().stream().map(DeadLetter::getReason).toList());
+        Prediction p = predictions.readValue();
+        assertEquals("good", p.getImageId());
+        assertEquals("green", p.getTop().get(0).getLabel());
+    }
+
+    @Test
+    void shouldDescribeItselfInNamedStages() {
+        String description = FoveaTopology.build(settings,
+                new TopologySerdes(new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
+                        new ConfluentAvroSerde<>(registry, Prediction.class, true),
+                        new ConfluentAvroSerde<>(registry, DeadLetter.class, true)),
+                new JdkImageDecoder(1000L), new MeanColourClassifier(), Clock.systemUTC()).describe().toString();
+        List<String> stages = List.of("images-source", "parse-event", "decode-image", "classify", "route-",
+                "build-dead-letter", "dead-letter-sink", "top-k", "predictions-sink");
+        for (String stage : stages) {
+            assertTrue(description.contains(stage), stage + " missing from\n" + description);
+        }
+        assertEquals(1, description.split("Sub-topology").length - 1, "one sub-topology: no repartition");
+    }
+
+    private byte[] event(String id, byte[] image, Map<String, String> attributes) {
+        ImageEvent event = ImageEvent.newBuilder()
+                .setId(id)
+                .setData(ByteBuffer.wrap(image))
+                .setTimestamp(Instant.ofEpochMilli(1_700_000_000_000L))
+                .setAttributes(attributes)
+                .build();
+        return eventSerializer.serialize("images.raw", event);
+    }
+
+    private static byte[] key(String id) {
+        return Serdes.String().serializer().serialize("images.raw", id);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] out = new byte[buffer.remaining()];
+        buffer.duplicate().get(out);
+        return out;
+    }
+
+    static byte[] png(int width, int height, Color colour) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(colour);
+        g.fillRect(0, 0, width, height);
+        g.dispose();
+        return encode(image, "png");
+    }
+
+    static byte[] jpeg(int width, int height) throws IOException {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                image.setRGB(x, y, (x * 4) << 16 | (y * 4) << 8 | 128);
+            }
+        }
+        return encode(image, "jpg");
+    }
+
+    private static byte[] encode(BufferedImage image, String format) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(image, format, out);
+        return out.toByteArray();
+    }
+}

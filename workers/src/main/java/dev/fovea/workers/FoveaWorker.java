@@ -1,0 +1,176 @@
+package dev.fovea.workers;
+
+import dev.fovea.avro.DeadLetter;
+import dev.fovea.avro.ImageEvent;
+import dev.fovea.avro.Prediction;
+import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
+import dev.fovea.schemas.registry.SchemaRegistryClient;
+import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
+import dev.fovea.schemas.serde.ConfluentAvroSerde;
+import dev.fovea.topology.FoveaTopology;
+import dev.fovea.topology.TopologySerdes;
+import dev.fovea.topology.TopologySettings;
+import dev.fovea.topology.image.JdkImageDecoder;
+import dev.fovea.workers.config.WorkerConfig;
+import dev.fovea.workers.runtime.ModelSpec;
+import dev.fovea.workers.runtime.SavedModelClassifier;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running worker: one model loaded once, one Kafka Streams instance of the Fovea topology.
+ * Scale by starting more workers with the same {@code application.id}.
+ */
+public final class FoveaWorker implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FoveaWorker.class);
+
+    private final SavedModelClassifier classifier;
+    private final KafkaStreams streams;
+    private final CountDownLatch running = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Throwable failure;
+
+    private FoveaWorker(SavedModelClassifier classifier, Topology topology, Map<String, Object> streamsProps) {
+        this.classifier = classifier;
+        this.streams = new KafkaStreams(topology, new StreamsConfig(streamsProps));
+        streams.setStateListener((now, before) -> {
+            log.info("Kafka Streams {} -> {}", before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+                running.countDown();
+            }
+            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                stopped.countDown();
+            }
+        });
+        streams.setUncaughtExceptionHandler(e -> {
+            // A failure that is not the record's fault (model broken, registry down, broker
+            // fenced...) stops this worker loudly; the record stays uncommitted and is retried by
+            // whoever restarts, so nothing is lost.
+            failure = e;
+            log.error("stream thread failed, stopping the worker: {}", e.toString(), e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    }
+
+    /**
+     * Loads the model, checks the registry, the broker and the topics, and starts processing.
+     *
+     * @throws dev.fovea.workers.runtime.ModelLoadException if the model cannot be served
+     * @throws StartupException if a dependency is missing or unreachable
+     */
+    public static FoveaWorker start(WorkerConfig config) {
+        SavedModelClassifier classifier = SavedModelClassifier.load(ModelSpec.resolve(config));
+        try {
+            String registryUrl = config.getString(WorkerConfig.SCHEMA_REGISTRY_URL);
+            SchemaRegistryClient registry = new HttpSchemaRegistryClient(registryUrl);
+            Preflight.registryReachable(registry, registryUrl);
+            Map<String, Object> props = streamsProperties(config);
+            Preflight.kafkaReachable(config, props);
+
+            TopologySettings settings = settings(config);
+            TopologySerdes serdes = new TopologySerdes(
+                    new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
+                    new ConfluentAvroSerde<>(registry, Prediction.class, true),
+                    new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
+            Topology topology = FoveaTopology.build(settings, serdes,
+                    new JdkImageDecoder(config.getLong(WorkerConfig.IMAGE_MAX_PIXELS)), classifier, Clock.systemUTC());
+            log.info("worker {} serving {} {}\n{}", settings.workerId(), classifier.info().name(),
+                    classifier.info().version(), topology.describe());
+            FoveaWorker worker = new FoveaWorker(classifier, topology, props);
+            worker.streams.start();
+            return worker;
+        } catch (RuntimeException e) {
+            classifier.close();
+            throw e;
+        }
+    }
+
+    static TopologySettings settings(WorkerConfig config) {
+        return new TopologySettings(
+                config.getString(WorkerConfig.TOPIC_IMAGES),
+                config.getString(WorkerConfig.TOPIC_PREDICTIONS),
+                config.getString(WorkerConfig.TOPIC_DEAD_LETTERS),
+                config.getInt(WorkerConfig.TOP_K),
+                config.getBoolean(WorkerConfig.PUBLISH_PROBABILITIES),
+                workerId(config),
+                config.getInt(WorkerConfig.IMAGE_MAX_BYTES));
+    }
+
+    static Map<String, Object> streamsProperties(WorkerConfig config) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(WorkerConfig.APPLICATION_ID));
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(WorkerConfig.BOOTSTRAP_SERVERS));
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.getString(WorkerConfig.PROCESSING_GUARANTEE));
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(WorkerConfig.STREAM_THREADS));
+        props.put(StreamsConfig.CLIENT_ID_CONFIG, workerId(config));
+        // A new application starts from the oldest image rather than silently skipping a backlog.
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        // Each record costs milliseconds of inference: a smaller poll keeps a loop well inside
+        // max.poll.interval.ms even for slow models.
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 100);
+        // A dead letter carries the original image, so it can be as large as the input.
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 16 * 1024 * 1024);
+        props.putAll(config.kafkaOverrides());
+        return props;
+    }
+
+    static String workerId(WorkerConfig config) {
+        String configured = config.stringOrNull(WorkerConfig.WORKER_ID);
+        if (configured != null) {
+            return configured;
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "localhost";
+        }
+        return host + "-" + ManagementFactory.getRuntimeMXBean().getPid();
+    }
+
+    /** Waits until Kafka Streams is RUNNING: partitions assigned, processing. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Blocks until the worker stops, by {@link #close()} or by a failure. */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** The error that stopped the worker, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    public SavedModelClassifier classifier() {
+        return classifier;
+    }
+
+    @Override
+    public void close() {
+        // Streams first: in-flight records finish against a model that is still open.
+        streams.close(Duration.ofSeconds(30));
+        classifier.close();
+        stopped.countDown();
+    }
+}

@@ -1,0 +1,201 @@
+package dev.fovea.workers.runtime;
+
+import dev.fovea.topology.Classification;
+import dev.fovea.topology.Classifier;
+import dev.fovea.topology.InferenceException;
+import dev.fovea.topology.ModelInfo;
+import dev.fovea.topology.image.DecodedImage;
+import dev.fovea.topology.image.ImageFormat;
+import dev.fovea.workers.image.InputWriter;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.Result;
+import org.tensorflow.SavedModelBundle;
+import org.tensorflow.Session;
+import org.tensorflow.Signature;
+import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TensorFlowException;
+import org.tensorflow.ndarray.Shape;
+import org.tensorflow.proto.ConfigProto;
+import org.tensorflow.proto.DataType;
+import org.tensorflow.types.TFloat32;
+
+/**
+ * A {@link Classifier} on a TensorFlow SavedModel: loaded once, checked against what the worker
+ * needs (a float image input {@code [-1,H,W,3]}, one class-score output), warmed up, and then
+ * shared by every stream thread. TensorFlow sessions are thread-safe; each call feeds its own
+ * input tensor.
+ */
+public final class SavedModelClassifier implements Classifier, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SavedModelClassifier.class);
+
+    private final ModelSpec spec;
+    private final SavedModelBundle bundle;
+    private final Session session;
+    private final String inputName;
+    private final String outputName;
+    private final int height;
+    private final int width;
+    private final int classes;
+    private final ModelInfo info;
+
+    private SavedModelClassifier(ModelSpec spec, SavedModelBundle bundle) {
+        this.spec = spec;
+        this.bundle = bundle;
+        this.session = bundle.session();
+        Signature signature = signature(bundle, spec);
+        Signature.TensorDescription input = single(signature.getInputs(), "input", spec);
+        Signature.TensorDescription output = single(signature.getOutputs(), "output", spec);
+        Shape shape = input.shape;
+        if (input.dataType != DataType.DT_FLOAT || shape.numDimensions() != 4 || shape.size(3) != 3
+                || shape.size(1) <= 0 || shape.size(2) <= 0) {
+            throw new ModelLoadException("model " + spec.dir() + ": input '" + input.name + "' is " + input.dataType
+                    + " " + shape + "; Fovea needs a float image batch [-1,H,W,3] with H and W known");
+        }
+        if (shape.size(1) != shape.size(2)) {
+            throw new ModelLoadException("model " + spec.dir() + ": input " + shape + " is not square, which "
+                    + "Fovea does not serve yet");
+        }
+        this.inputName = input.name;
+        this.outputName = output.name;
+        this.height = (int) shape.size(1);
+        this.width = (int) shape.size(2);
+        this.classes = (int) output.shape.size(output.shape.numDimensions() - 1);
+        if (classes <= 0) {
+            throw new ModelLoadException("model " + spec.dir() + ": output '" + output.name + "' has shape "
+                    + output.shape + "; Fovea needs [-1,classes]");
+        }
+        if (spec.labels() != null && spec.labels().size() != classes) {
+            throw new ModelLoadException("model " + spec.dir() + " has " + classes + " classes but its labels file has "
+                    + spec.labels().size() + " lines");
+        }
+        List<String> labels = spec.labels() != null ? spec.labels() : generatedLabels(classes);
+        this.info = new ModelInfo(spec.name(), spec.version(), labels, List.of(spec.name()));
+    }
+
+    /** Loads, checks and warms up the model, so that a bad model fails here and not on the first image. */
+    public static SavedModelClassifier load(ModelSpec spec) {
+        long start = System.nanoTime();
+        ConfigProto config = ConfigProto.newBuilder()
+                .setIntraOpParallelismThreads(spec.intraOpThreads())
+                .build();
+        SavedModelBundle bundle;
+        try {
+            bundle = SavedModelBundle.loader(spec.dir().toString()).withTags("serve").withConfigProto(config).load();
+        } catch (TensorFlowException e) {
+            throw new ModelLoadException("cannot load the SavedModel at " + spec.dir() + " with tag 'serve': "
+                    + firstLine(e.getMessage()), e);
+        }
+        SavedModelClassifier classifier;
+        try {
+            classifier = new SavedModelClassifier(spec, bundle);
+            classifier.warmUp();
+        } catch (RuntimeException e) {
+            bundle.close();
+            throw e;
+        }
+        log.info("model {} {} loaded from {} in {} ms: input {}x{}, {} classes, {} preprocessing",
+                spec.name(), spec.version(), spec.dir(), (System.nanoTime() - start) / 1_000_000,
+                classifier.width, classifier.height, classifier.classes, spec.preprocessing());
+        return classifier;
+    }
+
+    @Override
+    public ModelInfo info() {
+        return info;
+    }
+
+    public int inputSize() {
+        return width;
+    }
+
+    @Override
+    public Classification classify(DecodedImage image) throws InferenceException {
+        long start = System.nanoTime();
+        try {
+            float[] probabilities = run(image);
+            float inferenceMs = (System.nanoTime() - start) / 1e6f;
+            // Without a batcher every thread calls the shared session directly: no queue to wait in.
+            return new Classification(probabilities, "resize", 1, 0f, inferenceMs);
+        } catch (TensorFlowException e) {
+            throw new InferenceException("the model failed on this image: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private float[] run(DecodedImage image) {
+        try (TFloat32 input = TFloat32.tensorOf(Shape.of(1, height, width, 3))) {
+            FloatBuffer pixels = TensorViews.floats(input);
+            InputWriter.write(image, width, spec.preprocessing(), spec.resize(), pixels);
+            try (Result result = session.runner().feed(inputName, input).fetch(outputName).run()) {
+                Tensor output = result.get(0);
+                float[] scores = new float[classes];
+                output.asRawTensor().data().asFloats().read(scores);
+                return spec.outputsLogits() ? Softmax.inPlace(scores) : scores;
+            }
+        }
+    }
+
+    private void warmUp() {
+        // The first run allocates and autotunes (oneDNN); doing it now keeps it out of the first
+        // image's latency and proves the graph runs before the worker reports ready.
+        byte[] grey = new byte[width * height * 3];
+        java.util.Arrays.fill(grey, (byte) 128);
+        // Any format will do: these pixels come from no file.
+        float[] out = run(new DecodedImage(width, height, grey, ImageFormat.PNG));
+        if (out.length != classes) {
+            throw new ModelLoadException("model " + spec.dir() + " returned " + out.length + " scores, expected "
+                    + classes);
+        }
+    }
+
+    @Override
+    public void close() {
+        bundle.close();
+    }
+
+    private static Signature signature(SavedModelBundle bundle, ModelSpec spec) {
+        return bundle.signatures().stream()
+                .filter(s -> s.key().equals(spec.signature()))
+                .findFirst()
+                .orElseThrow(() -> new ModelLoadException("model " + spec.dir() + " has no signature '"
+                        + spec.signature() + "'; it has " + bundle.signatures().stream().map(Signature::key)
+                        .collect(Collectors.toList()) + " (set model.signature)"));
+    }
+
+    private static Signature.TensorDescription single(Map<String, Signature.TensorDescription> tensors,
+            String what, ModelSpec spec) {
+        if (tensors.size() == 1) {
+            return tensors.values().iterator().next();
+        }
+        // Models made by Fovea export both probabilities and logits; prefer what the spec says.
+        String preferred = what.equals("output") ? (spec.outputsLogits() ? "logits" : "probs") : "input";
+        Signature.TensorDescription named = tensors.get(preferred);
+        if (named == null) {
+            throw new ModelLoadException("model " + spec.dir() + ": signature '" + spec.signature() + "' has "
+                    + tensors.size() + " " + what + "s " + tensors.keySet() + "; Fovea needs exactly one, or one named '"
+                    + preferred + "'");
+        }
+        return named;
+    }
+
+    private static List<String> generatedLabels(int classes) {
+        List<String> labels = new ArrayList<>(classes);
+        for (int i = 0; i < classes; i++) {
+            labels.add("class_" + i);
+        }
+        return labels;
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "no message";
+        }
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+}
