@@ -78,7 +78,7 @@ class EndToEndTest {
         after.forEach(i -> expected.add(i.id()));
         Map<String, Prediction> predictions = read(Prediction.class, topics.predictions(), expected.size());
         assertEquals(expected, predictions.keySet(), "one prediction per image, with the right ids");
-        Prediction p = predictions.get("e2e-a-0");
+        Prediction p = predictions.get(first.get(0).id());
         assertEquals(5, p.getTop().size());
         assertTrue(p.getTop().get(0).getProbability() >= p.getTop().get(4).getProbability());
         List<String> labels = Files.readAllLines(Fixture.model().resolve("labels.txt"));
@@ -95,11 +95,13 @@ class EndToEndTest {
 
     @Test
     void shouldFramePredictionsInTheConfluentWireFormatByteForByte() throws IOException {
+        List<ImageProducer.Item> one = ImageProducer.items(Fixture.photographs(), 1, "e2e-frame-");
+        String id = one.get(0).id();
         try (ImageProducer producer = producer()) {
-            producer.send(ImageProducer.items(Fixture.photographs(), 1, "e2e-frame-"), 0, null);
+            producer.send(one, 0, null);
         }
-        Prediction decoded = read(Prediction.class, topics.predictions(), Set.of("e2e-frame-0")).get("e2e-frame-0");
-        byte[] raw = rawValue(topics.predictions(), "e2e-frame-0");
+        Prediction decoded = read(Prediction.class, topics.predictions(), Set.of(id)).get(id);
+        byte[] raw = rawValue(topics.predictions(), id);
 
         int registeredId = registry.latest(topics.predictions() + "-value").id();
         assertEquals(0, raw[0], "magic byte");

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fovea.workers.FoveaWorker;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,12 +45,14 @@ class KafkajsInteropTest {
                     "IMAGES", photos.stream().map(Path::toString).collect(Collectors.joining(",")),
                     "ID_PREFIX", "kafkajs-",
                     "TIMEOUT_MS", "120000");
-            Process node = start(env);
-            List<String> lines = new ArrayList<>();
-            try (var out = node.inputReader(StandardCharsets.UTF_8)) {
-                out.lines().forEach(lines::add);
+            Path output = Files.createTempFile("kafkajs-interop", ".out");
+            Process node = start(env, output);
+            boolean finished = node.waitFor(150, TimeUnit.SECONDS);
+            if (!finished) {
+                node.destroyForcibly();
             }
-            assertTrue(node.waitFor(150, TimeUnit.SECONDS));
+            List<String> lines = Files.readAllLines(output);
+            assertTrue(finished, "node interop.mjs did not finish within 150 s:\n" + String.join("\n", lines));
             assertEquals(0, node.exitValue(), "node interop.mjs failed:\n" + String.join("\n", lines));
 
             ObjectMapper json = new ObjectMapper();
@@ -62,7 +63,7 @@ class KafkajsInteropTest {
                     JsonNode record = json.readTree(line);
                     if (record.has("done")) {
                         done = record;
-                    } else {
+                    } else if (record.has("imageId")) {
                         predictions.add(record);
                     }
                 }
@@ -82,10 +83,11 @@ class KafkajsInteropTest {
         }
     }
 
-    private static Process start(Map<String, String> env) throws IOException {
+    private static Process start(Map<String, String> env, Path output) throws IOException {
         ProcessBuilder builder = new ProcessBuilder("node", "interop.mjs")
                 .directory(NODE_PROJECT.toFile())
-                .redirectErrorStream(true);
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
         builder.environment().putAll(env);
         return builder.start();
     }
