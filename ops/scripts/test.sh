@@ -12,5 +12,6 @@ ensure_node
 (cd integration-tests/src/test/node && npm ci --no-audit --no-fund --loglevel=error)
 
 start=$(date +%s)
+ops/scripts/format.sh --check
 mvn -B verify "$@"
 echo "fovea: all tests passed in $(( $(date +%s) - start )) s"

@@ -10,19 +10,7 @@ import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.ops.tools.TopicReader;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.workers.FoveaWorker;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
-import java.util.TreeSet;
+
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
@@ -37,6 +25,20 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * images.raw to predictions on real parts: a KRaft broker, the registry over HTTP, Avro in the
@@ -68,7 +70,10 @@ class EndToEndTest {
         byte[] notAvro = "{\"id\":\"json-is-not-avro\"}".getBytes(StandardCharsets.UTF_8);
         try (ImageProducer producer = producer()) {
             producer.send(first, 0, null);
-            producer.send(List.of(new ImageProducer.Item("e2e-corrupt", Fixture.truncatedJpeg())), 0, null);
+            producer.send(
+                    List.of(new ImageProducer.Item("e2e-corrupt", Fixture.truncatedJpeg())),
+                    0,
+                    null);
             sendRaw("e2e-invalid", notAvro);
             producer.send(after, 0, null);
         }
@@ -76,13 +81,21 @@ class EndToEndTest {
         Set<String> expected = new TreeSet<>();
         first.forEach(i -> expected.add(i.id()));
         after.forEach(i -> expected.add(i.id()));
-        Map<String, Prediction> predictions = read(Prediction.class, topics.predictions(), expected.size());
-        assertEquals(expected, predictions.keySet(), "one prediction per image, with the right ids");
+        Map<String, Prediction> predictions =
+                read(Prediction.class, topics.predictions(), expected.size());
+        assertEquals(
+                expected, predictions.keySet(), "one prediction per image, with the right ids");
         Prediction p = predictions.get(first.get(0).id());
         assertEquals(5, p.getTop().size());
         assertTrue(p.getTop().get(0).getProbability() >= p.getTop().get(4).getProbability());
         List<String> labels = Files.readAllLines(Fixture.model().resolve("labels.txt"));
-        p.getTop().forEach(c -> assertEquals(labels.get(c.getIndex()), c.getLabel(), "label from labels.txt"));
+        p.getTop()
+                .forEach(
+                        c ->
+                                assertEquals(
+                                        labels.get(c.getIndex()),
+                                        c.getLabel(),
+                                        "label from labels.txt"));
         assertEquals("e2e-worker", p.getWorker());
         assertEquals("astronaut.png", p.getAttributes().get("file"));
 
@@ -105,7 +118,10 @@ class EndToEndTest {
 
         int registeredId = registry.latest(topics.predictions() + "-value").id();
         assertEquals(0, raw[0], "magic byte");
-        assertEquals(registeredId, ByteBuffer.wrap(raw, 1, 4).getInt(), "big-endian schema id of predictions-value");
+        assertEquals(
+                registeredId,
+                ByteBuffer.wrap(raw, 1, 4).getInt(),
+                "big-endian schema id of predictions-value");
         ByteArrayOutputStream avro = new ByteArrayOutputStream();
         BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(avro, null);
         new SpecificDatumWriter<>(Prediction.class).write(decoded, encoder);
@@ -117,46 +133,62 @@ class EndToEndTest {
     }
 
     private static ImageProducer producer() {
-        return new ImageProducer(Fixture.stack().bootstrapServers(), registry, topics.images(), Map.of());
+        return new ImageProducer(
+                Fixture.stack().bootstrapServers(), registry, topics.images(), Map.of());
     }
 
     private static void sendRaw(String key, byte[] value) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Fixture.stack().bootstrapServers());
-        try (KafkaProducer<byte[], byte[]> raw = new KafkaProducer<>(props, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            raw.send(new ProducerRecord<>(topics.images(), key.getBytes(StandardCharsets.UTF_8), value));
+        try (KafkaProducer<byte[], byte[]> raw =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            raw.send(
+                    new ProducerRecord<>(
+                            topics.images(), key.getBytes(StandardCharsets.UTF_8), value));
         }
     }
 
-    private static <T extends org.apache.avro.specific.SpecificRecord> Map<String, T> read(Class<T> type,
-            String topic, int count) {
+    private static <T extends org.apache.avro.specific.SpecificRecord> Map<String, T> read(
+            Class<T> type, String topic, int count) {
         return read(type, topic, null, count);
     }
 
-    private static <T extends org.apache.avro.specific.SpecificRecord> Map<String, T> read(Class<T> type,
-            String topic, Set<String> keys) {
+    private static <T extends org.apache.avro.specific.SpecificRecord> Map<String, T> read(
+            Class<T> type, String topic, Set<String> keys) {
         return read(type, topic, keys, keys.size());
     }
 
-    /** Reads the topic until {@code count} distinct keys (of {@code keys}, if given) have a record. */
-    private static <T extends org.apache.avro.specific.SpecificRecord> Map<String, T> read(Class<T> type,
-            String topic, Set<String> keys, int count) {
+    /**
+     * Reads the topic until {@code count} distinct keys (of {@code keys}, if given) have a record.
+     */
+    private static <T extends org.apache.avro.specific.SpecificRecord> Map<String, T> read(
+            Class<T> type, String topic, Set<String> keys, int count) {
         Map<String, T> byKey = new HashMap<>();
         List<String> duplicates = new ArrayList<>();
         long deadline = System.nanoTime() + PATIENCE.toNanos();
-        try (TopicReader<T> reader = new TopicReader<>(Fixture.stack().bootstrapServers(), registry, type, topic,
-                true, Map.of())) {
+        try (TopicReader<T> reader =
+                new TopicReader<>(
+                        Fixture.stack().bootstrapServers(),
+                        registry,
+                        type,
+                        topic,
+                        true,
+                        Map.of())) {
             while (byKey.size() < count && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, T> record : reader.poll(Duration.ofMillis(500))) {
-                    if ((keys == null || keys.contains(record.key())) && byKey.put(record.key(), record.value()) != null) {
+                    if ((keys == null || keys.contains(record.key()))
+                            && byKey.put(record.key(), record.value()) != null) {
                         duplicates.add(record.key());
                     }
                 }
             }
         }
-        assertEquals(count, byKey.size(), "records on " + topic + " within " + PATIENCE + ": " + byKey.keySet());
-        assertEquals(List.of(), duplicates, "a single, uninterrupted worker answers each image once");
+        assertEquals(
+                count,
+                byKey.size(),
+                "records on " + topic + " within " + PATIENCE + ": " + byKey.keySet());
+        assertEquals(
+                List.of(), duplicates, "a single, uninterrupted worker answers each image once");
         return byKey;
     }
 
@@ -165,12 +197,14 @@ class EndToEndTest {
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Fixture.stack().bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "e2e-raw-" + System.nanoTime());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + PATIENCE.toNanos();
             while (System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                for (ConsumerRecord<byte[], byte[]> record :
+                        consumer.poll(Duration.ofMillis(500))) {
                     if (key.equals(new String(record.key(), StandardCharsets.UTF_8))) {
                         return record.value();
                     }

@@ -8,6 +8,7 @@ import dev.fovea.ops.tools.SampleImages;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.workers.config.WorkerConfig;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -62,17 +63,27 @@ final class Fixture {
         return SampleImages.defaultDir().resolve(SampleImages.TRUNCATED_JPEG);
     }
 
-    /** Topics of one test: {@code <name>.images}, {@code <name>.predictions}, {@code <name>.dlq}. */
+    /**
+     * Topics of one test: {@code <name>.images}, {@code <name>.predictions}, {@code <name>.dlq}.
+     */
     record Topics(String images, String predictions, String deadLetters) {
         static Topics create(String name, int partitions) {
             Topics topics = new Topics(name + ".images", name + ".predictions", name + ".dlq");
-            stack().broker().createTopics(Map.of(topics.images, partitions, topics.predictions, partitions,
-                    topics.deadLetters, 1));
+            stack().broker()
+                    .createTopics(
+                            Map.of(
+                                    topics.images,
+                                    partitions,
+                                    topics.predictions,
+                                    partitions,
+                                    topics.deadLetters,
+                                    1));
             return topics;
         }
     }
 
-    static WorkerConfig workerConfig(String applicationId, Topics topics, Map<String, String> extra) {
+    static WorkerConfig workerConfig(
+            String applicationId, Topics topics, Map<String, String> extra) {
         Map<String, String> values = new HashMap<>();
         values.put(WorkerConfig.BOOTSTRAP_SERVERS, stack().bootstrapServers());
         values.put(WorkerConfig.SCHEMA_REGISTRY_URL, stack().registryUrl());

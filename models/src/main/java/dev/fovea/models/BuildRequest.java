@@ -14,26 +14,32 @@ import java.util.Objects;
  * @param out the model directory to write; replaced if it holds a previous Fovea model
  * @param labels one per class in index order, or {@code null} for {@code class_0000}, ...
  */
-public record BuildRequest(String arch, int classes, double width, long seed, Path out,
-    List<String> labels) {
+public record BuildRequest(
+        String arch, int classes, double width, long seed, Path out, List<String> labels) {
 
-  public BuildRequest {
-    Objects.requireNonNull(arch, "arch");
-    Objects.requireNonNull(out, "out");
-    ModelBuilder.checkClassesAndWidth(classes, width);
-    if (labels != null) {
-      labels = List.copyOf(labels);
-      if (labels.size() != classes) {
-        throw new IllegalArgumentException(
-            labels.size() + " labels given for " + classes + " classes: give one per class");
-      }
-      for (String label : labels) {
-        // labels.txt holds one label per line, and a blank line would read as a missing label.
-        if (label.isBlank() || label.contains("\n") || label.contains("\r")) {
-          throw new IllegalArgumentException(
-              "Label '" + label + "' is blank or spans lines: labels.txt holds one per line");
+    public BuildRequest {
+        Objects.requireNonNull(arch, "arch");
+        Objects.requireNonNull(out, "out");
+        ModelBuilder.checkClassesAndWidth(classes, width);
+        if (labels != null) {
+            labels = List.copyOf(labels);
+            if (labels.size() != classes) {
+                throw new IllegalArgumentException(
+                        labels.size()
+                                + " labels given for "
+                                + classes
+                                + " classes: give one per class");
+            }
+            for (String label : labels) {
+                // labels.txt holds one label per line, and a blank line would read as a missing
+                // label.
+                if (label.isBlank() || label.contains("\n") || label.contains("\r")) {
+                    throw new IllegalArgumentException(
+                            "Label '"
+                                    + label
+                                    + "' is blank or spans lines: labels.txt holds one per line");
+                }
+            }
         }
-      }
     }
-  }
 }

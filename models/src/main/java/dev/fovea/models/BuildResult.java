@@ -13,6 +13,10 @@ import java.time.Duration;
  * @param parameters the weights and batch-norm statistics, counted as Keras counts them
  * @param buildTime from the request to the model directory in place
  */
-public record BuildResult(Path dir, String arch, int inputSize, String preprocessing,
-    long parameters, Duration buildTime) {
-}
+public record BuildResult(
+        Path dir,
+        String arch,
+        int inputSize,
+        String preprocessing,
+        long parameters,
+        Duration buildTime) {}

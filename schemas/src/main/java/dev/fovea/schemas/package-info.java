@@ -1,5 +1,6 @@
 /**
- * Fovea's Avro contracts on the wire, without Confluent's artifacts (not on the reachable Maven Central).
+ * Fovea's Avro contracts on the wire, without Confluent's artifacts (not on the reachable Maven
+ * Central).
  *
  * <ul>
  *   <li>{@link dev.fovea.schemas.registry}: a client for any Confluent-compatible schema registry;

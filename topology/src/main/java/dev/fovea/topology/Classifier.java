@@ -3,8 +3,8 @@ package dev.fovea.topology;
 import dev.fovea.topology.image.DecodedImage;
 
 /**
- * The port through which the topology runs a model. The topology never sees TensorFlow: the
- * workers module implements this on a SavedModel, tests may implement it on anything.
+ * The port through which the topology runs a model. The topology never sees TensorFlow: the workers
+ * module implements this on a SavedModel, tests may implement it on anything.
  *
  * <p>Implementations are called concurrently by every stream thread of a worker and must be
  * thread-safe. They are called from {@code process()} and must return only when the result is

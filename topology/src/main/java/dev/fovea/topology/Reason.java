@@ -5,7 +5,9 @@ package dev.fovea.topology;
  * into {@code DeadLetter.reason}, and consumers of {@code images.dlq} switch on them.
  */
 public enum Reason {
-    /** The value is null, not in the Confluent wire format, not Avro, or of an unknown schema id. */
+    /**
+     * The value is null, not in the Confluent wire format, not Avro, or of an unknown schema id.
+     */
     INVALID_RECORD,
     /** The bytes are not a readable image (empty, corrupt, truncated). */
     UNDECODABLE_IMAGE,

@@ -3,13 +3,14 @@ package dev.fovea.topology;
 import dev.fovea.avro.DeadLetter;
 import dev.fovea.avro.ImageEvent;
 import dev.fovea.avro.Prediction;
+
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 
 /**
  * The value formats at the edges of the topology. Input values are read as raw bytes and parsed
- * inside the topology by {@code imageEvents}, so that a record that does not parse becomes a
- * dead letter carrying its original bytes, instead of being skipped by a deserialization handler.
+ * inside the topology by {@code imageEvents}, so that a record that does not parse becomes a dead
+ * letter carrying its original bytes, instead of being skipped by a deserialization handler.
  */
 public record TopologySerdes(
         Deserializer<ImageEvent> imageEvents,

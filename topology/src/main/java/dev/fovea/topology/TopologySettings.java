@@ -31,7 +31,8 @@ public record TopologySettings(
             throw new IllegalArgumentException("topK must be at least 1, was " + topK);
         }
         if (maxImageBytes < 1) {
-            throw new IllegalArgumentException("maxImageBytes must be positive, was " + maxImageBytes);
+            throw new IllegalArgumentException(
+                    "maxImageBytes must be positive, was " + maxImageBytes);
         }
     }
 }

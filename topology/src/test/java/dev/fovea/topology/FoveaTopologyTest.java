@@ -16,21 +16,7 @@ import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
 import dev.fovea.schemas.serde.ConfluentAvroSerde;
 import dev.fovea.schemas.serde.ConfluentAvroSerializer;
 import dev.fovea.topology.image.JdkImageDecoder;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
-import java.util.Properties;
-import javax.imageio.ImageIO;
+
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -46,14 +32,41 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The topology as a pure function: real Avro and a real registry at the edges, a known classifier inside. */
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import javax.imageio.ImageIO;
+
+/**
+ * The topology as a pure function: real Avro and a real registry at the edges, a known classifier
+ * inside.
+ */
 class FoveaTopologyTest {
     private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
     private static LocalSchemaRegistry registryServer;
     private static SchemaRegistryClient registry;
 
-    private TopologySettings settings = new TopologySettings("images.raw", "predictions", "images.dlq", 2, false,
-            "worker-under-test", 1_000_000);
+    private TopologySettings settings =
+            new TopologySettings(
+                    "images.raw",
+                    "predictions",
+                    "images.dlq",
+                    2,
+                    false,
+                    "worker-under-test",
+                    1_000_000);
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> images;
     private TestOutputTopic<String, Prediction> predictions;
@@ -80,20 +93,35 @@ class FoveaTopologyTest {
         if (driver != null) {
             driver.close();
         }
-        TopologySerdes serdes = new TopologySerdes(new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
-                new ConfluentAvroSerde<>(registry, Prediction.class, true),
-                new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
-        Topology topology = FoveaTopology.build(with, serdes, new JdkImageDecoder(10_000_000L),
-                new MeanColourClassifier(), Clock.fixed(NOW, ZoneOffset.UTC));
+        TopologySerdes serdes =
+                new TopologySerdes(
+                        new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
+                        new ConfluentAvroSerde<>(registry, Prediction.class, true),
+                        new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
+        Topology topology =
+                FoveaTopology.build(
+                        with,
+                        serdes,
+                        new JdkImageDecoder(10_000_000L),
+                        new MeanColourClassifier(),
+                        Clock.fixed(NOW, ZoneOffset.UTC));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         driver = new TopologyTestDriver(topology, props);
-        images = driver.createInputTopic("images.raw", new ByteArraySerializer(), new ByteArraySerializer());
-        predictions = driver.createOutputTopic("predictions", new StringDeserializer(),
-                new ConfluentAvroDeserializer<>(registry, Prediction.class));
-        deadLetters = driver.createOutputTopic("images.dlq", new StringDeserializer(),
-                new ConfluentAvroDeserializer<>(registry, DeadLetter.class));
+        images =
+                driver.createInputTopic(
+                        "images.raw", new ByteArraySerializer(), new ByteArraySerializer());
+        predictions =
+                driver.createOutputTopic(
+                        "predictions",
+                        new StringDeserializer(),
+                        new ConfluentAvroDeserializer<>(registry, Prediction.class));
+        deadLetters =
+                driver.createOutputTopic(
+                        "images.dlq",
+                        new StringDeserializer(),
+                        new ConfluentAvroDeserializer<>(registry, DeadLetter.class));
         eventSerializer = new ConfluentAvroSerializer<>(registry, true);
     }
 
@@ -124,14 +152,18 @@ class FoveaTopologyTest {
         assertEquals(NOW, p.getProcessedAt());
         assertEquals(Instant.ofEpochMilli(1_700_000_000_000L), p.getImageTimestamp());
         assertNull(p.getProbabilities(), "the full vector is off by default");
-        assertTrue(p.getTimings().getTotalMs() >= p.getTimings().getDecodeMs() && p.getTimings().getDecodeMs() > 0,
+        assertTrue(
+                p.getTimings().getTotalMs() >= p.getTimings().getDecodeMs()
+                        && p.getTimings().getDecodeMs() > 0,
                 p.getTimings().toString());
         assertTrue(deadLetters.isEmpty());
     }
 
     @Test
     void shouldPublishTheFullProbabilityVectorWhenAsked() throws IOException {
-        start(new TopologySettings("images.raw", "predictions", "images.dlq", 1, true, "w", 1_000_000));
+        start(
+                new TopologySettings(
+                        "images.raw", "predictions", "images.dlq", 1, true, "w", 1_000_000));
         images.pipeInput(key("blue"), event("blue", png(8, 8, new Color(0, 0, 255)), Map.of()));
 
         Prediction p = predictions.readValue();
@@ -205,7 +237,9 @@ class FoveaTopologyTest {
 
     @Test
     void shouldDeadLetterAnImageTheModelFailsOn() throws IOException {
-        images.pipeInput(key("poison"), event("poison", png(MeanColourClassifier.POISON_WIDTH, 5, Color.RED), Map.of()));
+        images.pipeInput(
+                key("poison"),
+                event("poison", png(MeanColourClassifier.POISON_WIDTH, 5, Color.RED), Map.of()));
 
         DeadLetter d = deadLetters.readValue();
         assertEquals("INFERENCE_FAILED", d.getReason());
@@ -218,7 +252,8 @@ class FoveaTopologyTest {
         images.pipeInput(key("bad-2"), event("bad-2", new byte[0], Map.of()));
         images.pipeInput(key("good"), event("good", png(10, 10, Color.GREEN), Map.of()));
 
-        assertEquals(List.of("INVALID_RECORD", "UNDECODABLE_IMAGE"),
+        assertEquals(
+                List.of("INVALID_RECORD", "UNDECODABLE_IMAGE"),
                 deadLetters.readValuesToList().stream().map(DeadLetter::getReason).toList());
         Prediction p = predictions.readValue();
         assertEquals("good", p.getImageId());
@@ -227,26 +262,46 @@ class FoveaTopologyTest {
 
     @Test
     void shouldDescribeItselfInNamedStages() {
-        String description = FoveaTopology.build(settings,
-                new TopologySerdes(new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
-                        new ConfluentAvroSerde<>(registry, Prediction.class, true),
-                        new ConfluentAvroSerde<>(registry, DeadLetter.class, true)),
-                new JdkImageDecoder(1000L), new MeanColourClassifier(), Clock.systemUTC()).describe().toString();
-        List<String> stages = List.of("images-source", "parse-event", "decode-image", "classify", "route-",
-                "build-dead-letter", "dead-letter-sink", "top-k", "predictions-sink");
+        String description =
+                FoveaTopology.build(
+                                settings,
+                                new TopologySerdes(
+                                        new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
+                                        new ConfluentAvroSerde<>(registry, Prediction.class, true),
+                                        new ConfluentAvroSerde<>(registry, DeadLetter.class, true)),
+                                new JdkImageDecoder(1000L),
+                                new MeanColourClassifier(),
+                                Clock.systemUTC())
+                        .describe()
+                        .toString();
+        List<String> stages =
+                List.of(
+                        "images-source",
+                        "parse-event",
+                        "decode-image",
+                        "classify",
+                        "route-",
+                        "build-dead-letter",
+                        "dead-letter-sink",
+                        "top-k",
+                        "predictions-sink");
         for (String stage : stages) {
             assertTrue(description.contains(stage), stage + " missing from\n" + description);
         }
-        assertEquals(1, description.split("Sub-topology").length - 1, "one sub-topology: no repartition");
+        assertEquals(
+                1,
+                description.split("Sub-topology").length - 1,
+                "one sub-topology: no repartition");
     }
 
     private byte[] event(String id, byte[] image, Map<String, String> attributes) {
-        ImageEvent event = ImageEvent.newBuilder()
-                .setId(id)
-                .setData(ByteBuffer.wrap(image))
-                .setTimestamp(Instant.ofEpochMilli(1_700_000_000_000L))
-                .setAttributes(attributes)
-                .build();
+        ImageEvent event =
+                ImageEvent.newBuilder()
+                        .setId(id)
+                        .setData(ByteBuffer.wrap(image))
+                        .setTimestamp(Instant.ofEpochMilli(1_700_000_000_000L))
+                        .setAttributes(attributes)
+                        .build();
         return eventSerializer.serialize("images.raw", event);
     }
 

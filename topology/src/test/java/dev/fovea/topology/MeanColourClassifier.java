@@ -1,16 +1,19 @@
 package dev.fovea.topology;
 
 import dev.fovea.topology.image.DecodedImage;
+
 import java.util.List;
 
 /**
  * A classifier whose answer a test can work out by hand: three classes, red, green and blue, with
- * probabilities proportional to the image's mean channel values. Images exactly
- * {@link #POISON_WIDTH} pixels wide make it fail, as a model may fail on one input.
+ * probabilities proportional to the image's mean channel values. Images exactly {@link
+ * #POISON_WIDTH} pixels wide make it fail, as a model may fail on one input.
  */
 final class MeanColourClassifier implements Classifier {
     static final int POISON_WIDTH = 13;
-    private final ModelInfo info = new ModelInfo("mean-colour", "7", List.of("red", "green", "blue"), List.of("mean-colour"));
+    private final ModelInfo info =
+            new ModelInfo(
+                    "mean-colour", "7", List.of("red", "green", "blue"), List.of("mean-colour"));
 
     @Override
     public ModelInfo info() {

@@ -14,15 +14,7 @@ import dev.fovea.topology.image.JdkImageDecoder;
 import dev.fovea.workers.config.WorkerConfig;
 import dev.fovea.workers.runtime.ModelSpec;
 import dev.fovea.workers.runtime.SavedModelClassifier;
-import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
@@ -32,9 +24,19 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
 /**
- * A running worker: one model loaded once, one Kafka Streams instance of the Fovea topology.
- * Scale by starting more workers with the same {@code application.id}.
+ * A running worker: one model loaded once, one Kafka Streams instance of the Fovea topology. Scale
+ * by starting more workers with the same {@code application.id}.
  */
 public final class FoveaWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FoveaWorker.class);
@@ -45,26 +47,30 @@ public final class FoveaWorker implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
 
-    private FoveaWorker(SavedModelClassifier classifier, Topology topology, Map<String, Object> streamsProps) {
+    private FoveaWorker(
+            SavedModelClassifier classifier, Topology topology, Map<String, Object> streamsProps) {
         this.classifier = classifier;
         this.streams = new KafkaStreams(topology, new StreamsConfig(streamsProps));
-        streams.setStateListener((now, before) -> {
-            log.info("Kafka Streams {} -> {}", before, now);
-            if (now == KafkaStreams.State.RUNNING) {
-                running.countDown();
-            }
-            if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
-                stopped.countDown();
-            }
-        });
-        streams.setUncaughtExceptionHandler(e -> {
-            // A failure that is not the record's fault (model broken, registry down, broker
-            // fenced...) stops this worker loudly; the record stays uncommitted and is retried by
-            // whoever restarts, so nothing is lost.
-            failure = e;
-            log.error("stream thread failed, stopping the worker: {}", e.toString(), e);
-            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        streams.setStateListener(
+                (now, before) -> {
+                    log.info("Kafka Streams {} -> {}", before, now);
+                    if (now == KafkaStreams.State.RUNNING) {
+                        running.countDown();
+                    }
+                    if (now == KafkaStreams.State.ERROR || now == KafkaStreams.State.NOT_RUNNING) {
+                        stopped.countDown();
+                    }
+                });
+        streams.setUncaughtExceptionHandler(
+                e -> {
+                    // A failure that is not the record's fault (model broken, registry down, broker
+                    // fenced...) stops this worker loudly; the record stays uncommitted and is
+                    // retried by
+                    // whoever restarts, so nothing is lost.
+                    failure = e;
+                    log.error("stream thread failed, stopping the worker: {}", e.toString(), e);
+                    return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+                });
     }
 
     /**
@@ -83,14 +89,24 @@ public final class FoveaWorker implements AutoCloseable {
             Preflight.kafkaReachable(config, props);
 
             TopologySettings settings = settings(config);
-            TopologySerdes serdes = new TopologySerdes(
-                    new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
-                    new ConfluentAvroSerde<>(registry, Prediction.class, true),
-                    new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
-            Topology topology = FoveaTopology.build(settings, serdes,
-                    new JdkImageDecoder(config.getLong(WorkerConfig.IMAGE_MAX_PIXELS)), classifier, Clock.systemUTC());
-            log.info("worker {} serving {} {}\n{}", settings.workerId(), classifier.info().name(),
-                    classifier.info().version(), topology.describe());
+            TopologySerdes serdes =
+                    new TopologySerdes(
+                            new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
+                            new ConfluentAvroSerde<>(registry, Prediction.class, true),
+                            new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
+            Topology topology =
+                    FoveaTopology.build(
+                            settings,
+                            serdes,
+                            new JdkImageDecoder(config.getLong(WorkerConfig.IMAGE_MAX_PIXELS)),
+                            classifier,
+                            Clock.systemUTC());
+            log.info(
+                    "worker {} serving {} {}\n{}",
+                    settings.workerId(),
+                    classifier.info().name(),
+                    classifier.info().version(),
+                    topology.describe());
             FoveaWorker worker = new FoveaWorker(classifier, topology, props);
             worker.streams.start();
             return worker;
@@ -113,18 +129,30 @@ public final class FoveaWorker implements AutoCloseable {
 
     static Map<String, Object> streamsProperties(WorkerConfig config) {
         Map<String, Object> props = new HashMap<>();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.getString(WorkerConfig.APPLICATION_ID));
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.getString(WorkerConfig.BOOTSTRAP_SERVERS));
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.getString(WorkerConfig.PROCESSING_GUARANTEE));
-        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.getInt(WorkerConfig.STREAM_THREADS));
+        props.put(
+                StreamsConfig.APPLICATION_ID_CONFIG, config.getString(WorkerConfig.APPLICATION_ID));
+        props.put(
+                StreamsConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.getString(WorkerConfig.BOOTSTRAP_SERVERS));
+        props.put(
+                StreamsConfig.PROCESSING_GUARANTEE_CONFIG,
+                config.getString(WorkerConfig.PROCESSING_GUARANTEE));
+        props.put(
+                StreamsConfig.NUM_STREAM_THREADS_CONFIG,
+                config.getInt(WorkerConfig.STREAM_THREADS));
         props.put(StreamsConfig.CLIENT_ID_CONFIG, workerId(config));
         // A new application starts from the oldest image rather than silently skipping a backlog.
-        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        props.put(
+                StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         // Each record costs milliseconds of inference: a smaller poll keeps a loop well inside
         // max.poll.interval.ms even for slow models.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 100);
         // A dead letter carries the original image, so it can be as large as the input.
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 16 * 1024 * 1024);
+        props.put(
+                StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                16 * 1024 * 1024);
+        // Fovea has no global state; opting in now silences Kafka's 4.x deprecation warning.
+        props.put("processing.exception.handler.global.enabled", true);
         props.putAll(config.kafkaOverrides());
         return props;
     }

@@ -13,6 +13,13 @@ import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.workers.FoveaWorker;
 import dev.fovea.workers.config.WorkerConfig;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -26,82 +33,125 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Everything at once on this machine: the local stack (reused if already up), a demo model "
-                + "(built once), a worker, real photographs in, their predictions printed, a throughput burst, "
-                + "then it keeps serving until Ctrl-C.",
-            "The demo model is Inception v3 with seeded random weights: the predictions show the plumbing, "
-                + "not the meaning of the photographs."})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Everything at once on this machine: the local stack (reused if already up), a demo"
+                + " model (built once), a worker, real photographs in, their predictions printed, a"
+                + " throughput burst, then it keeps serving until Ctrl-C.",
+            "The demo model is Inception v3 with seeded random weights: the predictions show the"
+                    + " plumbing, not the meaning of the photographs."
+        })
 final class DemoCommand implements Callable<Integer> {
-    @Mixin
-    StackOptions stack;
+    @Mixin StackOptions stack;
 
-    @Option(names = "--images", paramLabel = "DIR",
-            description = "Images to send (default: photographs from Debian's python3-skimage, fetched once).")
+    @Option(
+            names = "--images",
+            paramLabel = "DIR",
+            description =
+                    "Images to send (default: photographs from Debian's python3-skimage, fetched"
+                            + " once).")
     Path images;
 
-    @Option(names = "--model", paramLabel = "DIR", description = "Serve this SavedModel instead of the demo model.")
+    @Option(
+            names = "--model",
+            paramLabel = "DIR",
+            description = "Serve this SavedModel instead of the demo model.")
     Path model;
 
-    @Option(names = "--width", defaultValue = "0.25",
-            description = "Width of the demo Inception v3 when it is built (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--width",
+            defaultValue = "0.25",
+            description =
+                    "Width of the demo Inception v3 when it is built (default ${DEFAULT-VALUE}).")
     double width;
 
-    @Option(names = "--burst", defaultValue = "200",
-            description = "Images sent after the photographs to measure throughput; 0 skips it (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--burst",
+            defaultValue = "200",
+            description =
+                    "Images sent after the photographs to measure throughput; 0 skips it (default"
+                            + " ${DEFAULT-VALUE}).")
     int burst;
 
-    @Option(names = "--exit", description = "Exit after the summary instead of serving until Ctrl-C.")
+    @Option(
+            names = "--exit",
+            description = "Exit after the summary instead of serving until Ctrl-C.")
     boolean exitAfterSummary;
 
     @Override
     public Integer call() throws Exception {
-        List<Path> photos = images == null ? SampleImages.photographs(SampleImages.defaultDir())
-                : ImageProducer.imageFiles(List.of(images));
+        List<Path> photos =
+                images == null
+                        ? SampleImages.photographs(SampleImages.defaultDir())
+                        : ImageProducer.imageFiles(List.of(images));
         if (photos.isEmpty()) {
             throw new IllegalArgumentException("no images found in " + images);
         }
         LocalStack ownStack = null;
-        if (LocalCommand.registryAnswers(stack) && LocalCommand.topics(stack.bootstrapServers()) != null) {
+        if (LocalCommand.registryAnswers(stack)
+                && LocalCommand.topics(stack.bootstrapServers()) != null) {
             step("using the local stack already running at " + stack.bootstrapServers());
         } else {
-            step("starting the local stack (Kafka " + stack.bootstrapServers() + ", registry " + stack.registryUrl() + ")");
+            step(
+                    "starting the local stack (Kafka "
+                            + stack.bootstrapServers()
+                            + ", registry "
+                            + stack.registryUrl()
+                            + ")");
             Files.createDirectories(stack.dataDir);
             ownStack = LocalStack.start(stack.settings());
         }
         Path modelDir = model != null ? model : demoModel();
 
         step("starting a worker on " + modelDir);
-        WorkerConfig config = WorkerConfig.of(Map.of(
-                WorkerConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers(),
-                WorkerConfig.SCHEMA_REGISTRY_URL, stack.registryUrl(),
-                WorkerConfig.APPLICATION_ID, "fovea-demo",
-                WorkerConfig.MODEL_PATH, modelDir.toString(),
-                WorkerConfig.TOP_K, "3"));
+        WorkerConfig config =
+                WorkerConfig.of(
+                        Map.of(
+                                WorkerConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers(),
+                                WorkerConfig.SCHEMA_REGISTRY_URL, stack.registryUrl(),
+                                WorkerConfig.APPLICATION_ID, "fovea-demo",
+                                WorkerConfig.MODEL_PATH, modelDir.toString(),
+                                WorkerConfig.TOP_K, "3"));
         FoveaWorker worker = FoveaWorker.start(config);
         LocalStack stackToClose = ownStack;
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            System.err.println("\nstopping the worker" + (stackToClose != null ? " and the local stack" : "") + "...");
-            worker.close();
-            if (stackToClose != null) {
-                stackToClose.close();
-            }
-            stopped.countDown();
-        }, "demo-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    System.err.println(
+                                            "\nstopping the worker"
+                                                    + (stackToClose != null
+                                                            ? " and the local stack"
+                                                            : "")
+                                                    + "...");
+                                    worker.close();
+                                    if (stackToClose != null) {
+                                        stackToClose.close();
+                                    }
+                                    stopped.countDown();
+                                },
+                                "demo-shutdown"));
 
         SchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.registryUrl());
         String run = "demo-" + LocalTime.now().format(DateTimeFormatter.ofPattern("HHmmss")) + "-";
-        try (ImageProducer producer = new ImageProducer(stack.bootstrapServers(), registry, LocalStack.IMAGES, Map.of());
-                TopicReader<Prediction> reader = new TopicReader<>(stack.bootstrapServers(), registry, Prediction.class,
-                        LocalStack.PREDICTIONS, true, Map.of())) {
+        try (ImageProducer producer =
+                        new ImageProducer(
+                                stack.bootstrapServers(), registry, LocalStack.IMAGES, Map.of());
+                TopicReader<Prediction> reader =
+                        new TopicReader<>(
+                                stack.bootstrapServers(),
+                                registry,
+                                Prediction.class,
+                                LocalStack.PREDICTIONS,
+                                true,
+                                Map.of())) {
             step("producing " + photos.size() + " photographs to " + LocalStack.IMAGES);
-            List<ImageProducer.Item> items = ImageProducer.items(photos, photos.size(), run + "photo-");
+            List<ImageProducer.Item> items =
+                    ImageProducer.items(photos, photos.size(), run + "photo-");
             producer.send(items, 0, null);
             System.out.println();
             System.out.println(Formats.PREDICTION_HEADER);
@@ -113,48 +163,72 @@ final class DemoCommand implements Callable<Integer> {
                 producer.send(ImageProducer.items(photos, burst, run + "burst-"), 0, System.err);
                 await(reader, run + "burst-", burst, false);
                 double seconds = (System.nanoTime() - start) / 1e9;
-                System.out.printf("%n%d images in %.1f s end to end: %.1f images/s%n", burst, seconds, burst / seconds);
+                System.out.printf(
+                        "%n%d images in %.1f s end to end: %.1f images/s%n",
+                        burst, seconds, burst / seconds);
             }
-            System.out.printf("process RSS %d MiB (broker, registry, worker and model in one JVM)%n", rssMiB());
+            System.out.printf(
+                    "process RSS %d MiB (broker, registry, worker and model in one JVM)%n",
+                    rssMiB());
         }
         if (exitAfterSummary) {
             System.exit(0);
         }
-        System.out.println("\nServing until Ctrl-C. Meanwhile, in another terminal:\n"
-                + "  ./fovea produce path/to/images --count 100   # more images\n"
-                + "  ./fovea consume --follow                      # predictions as they come\n"
-                + "  ./fovea consume --dead-letters                # what could not be classified");
+        System.out.println(
+                "\n"
+                    + "Serving until Ctrl-C. Meanwhile, in another terminal:\n"
+                    + "  ./fovea produce path/to/images --count 100   # more images\n"
+                    + "  ./fovea consume --follow                      # predictions as they come\n"
+                    + "  ./fovea consume --dead-letters                # what could not be"
+                    + " classified");
         stopped.await();
         return 0;
     }
 
     private Path demoModel() throws IOException {
-        Path dir = Path.of(System.getProperty("fovea.home", "."), ".fovea", "models",
-                String.format("demo-inception_v3-w%.2f", width));
+        Path dir =
+                Path.of(
+                        System.getProperty("fovea.home", "."),
+                        ".fovea",
+                        "models",
+                        String.format("demo-inception_v3-w%.2f", width));
         if (ModelMetadata.isModelDirectory(dir)) {
             step("reusing the demo model " + dir);
         } else {
-            step("building the demo model: Inception v3, width " + width + ", seeded weights (once)");
+            step(
+                    "building the demo model: Inception v3, width "
+                            + width
+                            + ", seeded weights (once)");
             ModelBuilder.build(new BuildRequest("inception_v3", 1000, width, 1, dir, null));
         }
         return dir;
     }
 
     /** Reads predictions of this run until {@code expected} distinct images have one. */
-    private void await(TopicReader<Prediction> reader, String idPrefix, int expected, boolean print) {
+    private void await(
+            TopicReader<Prediction> reader, String idPrefix, int expected, boolean print) {
         Set<String> answered = new HashSet<>();
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (answered.size() < expected) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("only " + answered.size() + " of " + expected
-                        + " predictions arrived within 5 minutes; see ./fovea consume --dead-letters");
+                throw new IllegalStateException(
+                        "only "
+                                + answered.size()
+                                + " of "
+                                + expected
+                                + " predictions arrived within 5 minutes; see ./fovea consume"
+                                + " --dead-letters");
             }
             for (ConsumerRecord<String, Prediction> record : reader.poll(Duration.ofMillis(200))) {
                 Prediction p = record.value();
                 if (p.getImageId().startsWith(idPrefix) && answered.add(p.getImageId()) && print) {
                     if (answered.size() == 1) {
-                        System.err.printf("first prediction %.1f s after the demo started%n",
-                                (System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime()) / 1e3);
+                        System.err.printf(
+                                "first prediction %.1f s after the demo started%n",
+                                (System.currentTimeMillis()
+                                                - ManagementFactory.getRuntimeMXBean()
+                                                        .getStartTime())
+                                        / 1e3);
                     }
                     System.out.println(Formats.row(p));
                 }

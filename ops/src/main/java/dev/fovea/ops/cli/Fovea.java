@@ -6,7 +6,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code ./fovea}: every command a user runs, each with {@code --help}. */
-@Command(name = "fovea",
+@Command(
+        name = "fovea",
         mixinStandardHelpOptions = true,
         versionProvider = Fovea.Version.class,
         description = "Kafka images in, ImageNet CNN predictions out.",
@@ -19,11 +20,13 @@ import picocli.CommandLine.Spec;
             ConsumeCommand.class,
             CommandLine.HelpCommand.class
         },
-        footer = {"", "  test      Run every test, installing what they need (handled by the ./fovea launcher).",
-            "", "Start with ./fovea demo. Each command takes --help."})
+        footer = {
+            "",
+            "./fovea test runs every test, installing what they need.",
+            "Start with ./fovea demo. Each command takes --help."
+        })
 public final class Fovea implements Runnable {
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));

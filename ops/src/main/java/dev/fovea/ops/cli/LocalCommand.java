@@ -3,6 +3,15 @@ package dev.fovea.ops.cli;
 import dev.fovea.ops.local.LocalStack;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.RegistryUnavailableException;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.TopicDescription;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,31 +22,31 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.TopicDescription;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
-@Command(name = "local", mixinStandardHelpOptions = true,
-        description = "The local stack: a single-node KRaft broker and a schema registry on 127.0.0.1, "
-                + "with the topics images.raw, predictions and images.dlq. Data is kept between runs.",
+@Command(
+        name = "local",
+        mixinStandardHelpOptions = true,
+        description =
+                "The local stack: a single-node KRaft broker and a schema registry on 127.0.0.1,"
+                        + " with the topics images.raw, predictions and images.dlq. Data is kept"
+                        + " between runs.",
         subcommands = {LocalCommand.Up.class, LocalCommand.Down.class, LocalCommand.Status.class})
 final class LocalCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "up", mixinStandardHelpOptions = true,
-            description = "Start the stack in the background (logs in DATA_DIR/stack.log), or in the foreground.")
+    @Command(
+            name = "up",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Start the stack in the background (logs in DATA_DIR/stack.log), or in the"
+                            + " foreground.")
     static final class Up implements java.util.concurrent.Callable<Integer> {
-        @Mixin
-        StackOptions stack;
+        @Mixin StackOptions stack;
 
         @Option(names = "--foreground", description = "Run in this process until Ctrl-C.")
         boolean foreground;
@@ -46,8 +55,13 @@ final class LocalCommand implements Runnable {
         public Integer call() throws Exception {
             Optional<ProcessHandle> running = runningStack(stack);
             if (running.isPresent()) {
-                System.out.println("local stack already running (pid " + running.get().pid() + "): Kafka "
-                        + stack.bootstrapServers() + ", registry " + stack.registryUrl());
+                System.out.println(
+                        "local stack already running (pid "
+                                + running.get().pid()
+                                + "): Kafka "
+                                + stack.bootstrapServers()
+                                + ", registry "
+                                + stack.registryUrl());
                 return 0;
             }
             Files.createDirectories(stack.dataDir);
@@ -58,17 +72,27 @@ final class LocalCommand implements Runnable {
             LocalStack local = LocalStack.start(stack.settings());
             Files.writeString(stack.pidFile(), Long.toString(ProcessHandle.current().pid()));
             CountDownLatch stopped = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                local.close();
-                try {
-                    Files.deleteIfExists(stack.pidFile());
-                } catch (IOException ignored) {
-                    // The next start checks whether the recorded pid is alive anyway.
-                }
-                stopped.countDown();
-            }, "local-stack-shutdown"));
-            System.out.println("local stack up: Kafka " + local.bootstrapServers() + ", registry " + local.registryUrl()
-                    + ", data " + stack.dataDir);
+            Runtime.getRuntime()
+                    .addShutdownHook(
+                            new Thread(
+                                    () -> {
+                                        local.close();
+                                        try {
+                                            Files.deleteIfExists(stack.pidFile());
+                                        } catch (IOException ignored) {
+                                            // The next start checks whether the recorded pid is
+                                            // alive anyway.
+                                        }
+                                        stopped.countDown();
+                                    },
+                                    "local-stack-shutdown"));
+            System.out.println(
+                    "local stack up: Kafka "
+                            + local.bootstrapServers()
+                            + ", registry "
+                            + local.registryUrl()
+                            + ", data "
+                            + stack.dataDir);
             stopped.await();
             return 0;
         }
@@ -81,41 +105,63 @@ final class LocalCommand implements Runnable {
             command.add("-cp");
             command.add(System.getProperty("java.class.path"));
             command.add(Fovea.class.getName());
-            command.addAll(List.of("local", "up", "--foreground",
-                    "--kafka-port", Integer.toString(stack.kafkaPort),
-                    "--registry-port", Integer.toString(stack.registryPort),
-                    "--data-dir", stack.dataDir.toString(),
-                    "--partitions", Integer.toString(stack.partitions)));
+            command.addAll(
+                    List.of(
+                            "local",
+                            "up",
+                            "--foreground",
+                            "--kafka-port",
+                            Integer.toString(stack.kafkaPort),
+                            "--registry-port",
+                            Integer.toString(stack.registryPort),
+                            "--data-dir",
+                            stack.dataDir.toString(),
+                            "--partitions",
+                            Integer.toString(stack.partitions)));
             if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
                 // Its own session: closing this terminal does not take the stack down.
                 command.add(0, "/usr/bin/setsid");
             }
-            Process process = new ProcessBuilder(command)
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(stack.logFile().toFile()))
-                    .start();
+            Process process =
+                    new ProcessBuilder(command)
+                            .redirectErrorStream(true)
+                            .redirectOutput(
+                                    ProcessBuilder.Redirect.appendTo(stack.logFile().toFile()))
+                            .start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     System.err.println(tail(stack.logFile(), 15));
-                    throw new IOException("the local stack exited during startup (log above, in " + stack.logFile() + ")");
+                    throw new IOException(
+                            "the local stack exited during startup (log above, in "
+                                    + stack.logFile()
+                                    + ")");
                 }
                 if (Files.exists(stack.pidFile()) && registryAnswers(stack)) {
-                    System.out.println("local stack up: Kafka " + stack.bootstrapServers() + ", registry "
-                            + stack.registryUrl() + ", data " + stack.dataDir + " (./fovea local down stops it)");
+                    System.out.println(
+                            "local stack up: Kafka "
+                                    + stack.bootstrapServers()
+                                    + ", registry "
+                                    + stack.registryUrl()
+                                    + ", data "
+                                    + stack.dataDir
+                                    + " (./fovea local down stops it)");
                     return 0;
                 }
                 Thread.sleep(200);
             }
             process.destroy();
-            throw new IOException("the local stack did not start within 60 s; see " + stack.logFile());
+            throw new IOException(
+                    "the local stack did not start within 60 s; see " + stack.logFile());
         }
     }
 
-    @Command(name = "down", mixinStandardHelpOptions = true, description = "Stop the background stack (data is kept).")
+    @Command(
+            name = "down",
+            mixinStandardHelpOptions = true,
+            description = "Stop the background stack (data is kept).")
     static final class Down implements java.util.concurrent.Callable<Integer> {
-        @Mixin
-        StackOptions stack;
+        @Mixin StackOptions stack;
 
         @Override
         public Integer call() throws IOException, InterruptedException {
@@ -128,31 +174,50 @@ final class LocalCommand implements Runnable {
             process.destroy();
             try {
                 process.onExit().get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            } catch (java.util.concurrent.TimeoutException
+                    | java.util.concurrent.ExecutionException e) {
                 process.destroyForcibly();
             }
             Files.deleteIfExists(stack.pidFile());
-            System.out.println("local stack stopped (pid " + process.pid() + "); data kept in " + stack.dataDir);
+            System.out.println(
+                    "local stack stopped (pid "
+                            + process.pid()
+                            + "); data kept in "
+                            + stack.dataDir);
             return 0;
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Show whether the stack runs, its topics and schemas.")
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            description = "Show whether the stack runs, its topics and schemas.")
     static final class Status implements java.util.concurrent.Callable<Integer> {
-        @Mixin
-        StackOptions stack;
+        @Mixin StackOptions stack;
 
         @Override
         public Integer call() {
             Optional<ProcessHandle> running = runningStack(stack);
-            System.out.println("process:  " + running.map(p -> "running, pid " + p.pid()).orElse("not running")
-                    + " (data " + stack.dataDir + ")");
+            System.out.println(
+                    "process:  "
+                            + running.map(p -> "running, pid " + p.pid()).orElse("not running")
+                            + " (data "
+                            + stack.dataDir
+                            + ")");
             boolean registryUp = registryAnswers(stack);
-            System.out.println("registry: " + stack.registryUrl() + (registryUp ? " answering, subjects "
-                    + new HttpSchemaRegistryClient(stack.registryUrl()).subjects() : " not answering"));
+            System.out.println(
+                    "registry: "
+                            + stack.registryUrl()
+                            + (registryUp
+                                    ? " answering, subjects "
+                                            + new HttpSchemaRegistryClient(stack.registryUrl())
+                                                    .subjects()
+                                    : " not answering"));
             Map<String, Integer> topics = topics(stack.bootstrapServers());
-            System.out.println("kafka:    " + stack.bootstrapServers() + (topics == null ? " not answering"
-                    : " answering, topics " + topics));
+            System.out.println(
+                    "kafka:    "
+                            + stack.bootstrapServers()
+                            + (topics == null ? " not answering" : " answering, topics " + topics));
             return running.isPresent() && registryUp && topics != null ? 0 : 1;
         }
     }
@@ -180,12 +245,19 @@ final class LocalCommand implements Runnable {
 
     /** Topic name to partition count, or null when Kafka does not answer within 3 s. */
     static Map<String, Integer> topics(String bootstrapServers) {
-        Map<String, Object> props = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000, AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
+        Map<String, Object> props =
+                Map.of(
+                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                        3000,
+                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                        3000);
         try (Admin admin = Admin.create(props)) {
             var names = admin.listTopics().names().get(3, TimeUnit.SECONDS);
             Map<String, Integer> partitions = new TreeMap<>();
-            for (TopicDescription d : admin.describeTopics(names).allTopicNames().get(3, TimeUnit.SECONDS).values()) {
+            for (TopicDescription d :
+                    admin.describeTopics(names).allTopicNames().get(3, TimeUnit.SECONDS).values()) {
                 partitions.put(d.name(), d.partitions().size());
             }
             return partitions;

@@ -3,61 +3,104 @@ package dev.fovea.ops.cli;
 import dev.fovea.models.BuildRequest;
 import dev.fovea.models.BuildResult;
 import dev.fovea.models.ModelBuilder;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
-@Command(name = "model", mixinStandardHelpOptions = true,
+@Command(
+        name = "model",
+        mixinStandardHelpOptions = true,
         description = "The model tool: build the papers' architectures as SavedModels.",
         subcommands = {ModelCommand.Build.class})
 final class ModelCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
     }
 
-    @Command(name = "build", mixinStandardHelpOptions = true,
-            description = {"Build an architecture with seeded weights and export it as a SavedModel, with "
-                + "labels.txt and fovea-model.json (input size, preprocessing) beside it.",
-                "The weights are random (He-initialised, deterministic per seed): for tests, benchmarks and "
-                + "the plumbing of the demo, not for meaningful predictions."})
+    @Command(
+            name = "build",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Build an architecture with seeded weights and export it as a SavedModel, with "
+                        + "labels.txt and fovea-model.json (input size, preprocessing) beside it.",
+                "The weights are random (He-initialised, deterministic per seed): for tests,"
+                    + " benchmarks and the plumbing of the demo, not for meaningful predictions."
+            })
     static final class Build implements Callable<Integer> {
-        @Option(names = "--arch", required = true, paramLabel = "NAME",
-                description = "Architecture: ${COMPLETION-CANDIDATES}.", completionCandidates = Architectures.class)
+        @Option(
+                names = "--arch",
+                required = true,
+                paramLabel = "NAME",
+                description = "Architecture: ${COMPLETION-CANDIDATES}.",
+                completionCandidates = Architectures.class)
         String arch;
 
-        @Option(names = "--classes", defaultValue = "1000", description = "Classes of the head (default ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--classes",
+                defaultValue = "1000",
+                description = "Classes of the head (default ${DEFAULT-VALUE}).")
         int classes;
 
-        @Option(names = "--width", defaultValue = "1.0",
-                description = "Multiplier of every convolution's filters; < 1 gives small fast models (default ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--width",
+                defaultValue = "1.0",
+                description =
+                        "Multiplier of every convolution's filters; < 1 gives small fast models"
+                                + " (default ${DEFAULT-VALUE}).")
         double width;
 
-        @Option(names = "--seed", defaultValue = "1", description = "Weight seed (default ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--seed",
+                defaultValue = "1",
+                description = "Weight seed (default ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--labels", paramLabel = "FILE", description = "Labels, one per line in class order.")
+        @Option(
+                names = "--labels",
+                paramLabel = "FILE",
+                description = "Labels, one per line in class order.")
         Path labels;
 
-        @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write.")
+        @Option(
+                names = "--out",
+                required = true,
+                paramLabel = "DIR",
+                description = "Model directory to write.")
         Path out;
 
         @Override
         public Integer call() throws IOException {
-            List<String> labelList = labels == null ? null
-                    : Files.readAllLines(labels).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
-            System.err.printf("building %s (width %.2f, %d classes, seed %d)...%n", arch, width, classes, seed);
-            BuildResult result = ModelBuilder.build(new BuildRequest(arch, classes, width, seed, out, labelList));
-            System.out.printf("%s: %s, input %dx%d, %s preprocessing, %,d parameters, built in %.1f s%n",
-                    result.dir(), result.arch(), result.inputSize(), result.inputSize(), result.preprocessing(),
-                    result.parameters(), result.buildTime().toMillis() / 1000.0);
+            List<String> labelList =
+                    labels == null
+                            ? null
+                            : Files.readAllLines(labels).stream()
+                                    .map(String::strip)
+                                    .filter(l -> !l.isEmpty())
+                                    .toList();
+            System.err.printf(
+                    "building %s (width %.2f, %d classes, seed %d)...%n",
+                    arch, width, classes, seed);
+            BuildResult result =
+                    ModelBuilder.build(
+                            new BuildRequest(arch, classes, width, seed, out, labelList));
+            System.out.printf(
+                    "%s: %s, input %dx%d, %s preprocessing, %,d parameters, built in %.1f s%n",
+                    result.dir(),
+                    result.arch(),
+                    result.inputSize(),
+                    result.inputSize(),
+                    result.preprocessing(),
+                    result.parameters(),
+                    result.buildTime().toMillis() / 1000.0);
             return 0;
         }
     }

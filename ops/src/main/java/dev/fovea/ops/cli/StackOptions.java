@@ -1,24 +1,41 @@
 package dev.fovea.ops.cli;
 
 import dev.fovea.ops.local.LocalStack;
-import java.nio.file.Path;
+
 import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
 
 /** Where the local stack listens and keeps its data; shared by {@code local} and {@code demo}. */
 final class StackOptions {
-    @Option(names = "--kafka-port", defaultValue = "9092",
-            description = "Kafka port on 127.0.0.1; the KRaft controller takes the next one (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--kafka-port",
+            defaultValue = "9092",
+            description =
+                    "Kafka port on 127.0.0.1; the KRaft controller takes the next one (default"
+                            + " ${DEFAULT-VALUE}).")
     int kafkaPort;
 
-    @Option(names = "--registry-port", defaultValue = "8081", description = "Schema registry port (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--registry-port",
+            defaultValue = "8081",
+            description = "Schema registry port (default ${DEFAULT-VALUE}).")
     int registryPort;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "${sys:fovea.home:-.}/.fovea/local",
-            description = "Topics, offsets and schemas, kept between runs (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--data-dir",
+            paramLabel = "DIR",
+            defaultValue = "${sys:fovea.home:-.}/.fovea/local",
+            description =
+                    "Topics, offsets and schemas, kept between runs (default ${DEFAULT-VALUE}).")
     Path dataDir;
 
-    @Option(names = "--partitions", defaultValue = "4",
-            description = "Partitions of images.raw and predictions: at least workers x threads (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--partitions",
+            defaultValue = "4",
+            description =
+                    "Partitions of images.raw and predictions: at least workers x threads (default"
+                            + " ${DEFAULT-VALUE}).")
     int partitions;
 
     LocalStack.Settings settings() {

@@ -9,19 +9,21 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * How to run the in-JVM {@link KafkaBroker}. Start from {@link #defaults()} and change what you need:
+ * How to run the in-JVM {@link KafkaBroker}. Start from {@link #defaults()} and change what you
+ * need:
+ *
  * <pre>{@code
  * BrokerSettings.defaults().withBrokerPort(9092).withDataDir(Path.of(".fovea/kafka"))
  * }</pre>
  *
- * @param host           where both listeners bind; a loopback address, because the broker has no
- *                       authentication and is meant for this machine only
- * @param brokerPort     the port clients use; 0 picks a free one
+ * @param host where both listeners bind; a loopback address, because the broker has no
+ *     authentication and is meant for this machine only
+ * @param brokerPort the port clients use; 0 picks a free one
  * @param controllerPort the KRaft controller's port, used by this node only; 0 picks a free one
- * @param dataDir        topics, committed offsets and cluster metadata; {@code null} for a temporary
- *                       directory that is deleted on close
- * @param numPartitions  partitions of topics created without an explicit count
- * @param overrides      broker properties applied last, e.g. {@code log.retention.hours}
+ * @param dataDir topics, committed offsets and cluster metadata; {@code null} for a temporary
+ *     directory that is deleted on close
+ * @param numPartitions partitions of topics created without an explicit count
+ * @param overrides broker properties applied last, e.g. {@code log.retention.hours}
  */
 public record BrokerSettings(
         String host,
@@ -35,24 +37,36 @@ public record BrokerSettings(
      * Properties {@link KafkaBroker} must own to run one combined broker + controller on the
      * sockets it bound itself; set through the fields above instead.
      */
-    private static final Set<String> RESERVED = Set.of(
-            "process.roles", "node.id", "listeners", "advertised.listeners",
-            "listener.security.protocol.map", "inter.broker.listener.name",
-            "controller.listener.names", "controller.quorum.voters",
-            "controller.quorum.bootstrap.servers", "log.dirs", "log.dir", "metadata.log.dir");
+    private static final Set<String> RESERVED =
+            Set.of(
+                    "process.roles",
+                    "node.id",
+                    "listeners",
+                    "advertised.listeners",
+                    "listener.security.protocol.map",
+                    "inter.broker.listener.name",
+                    "controller.listener.names",
+                    "controller.quorum.voters",
+                    "controller.quorum.bootstrap.servers",
+                    "log.dirs",
+                    "log.dir",
+                    "metadata.log.dir");
 
     public BrokerSettings {
         requireLoopback(host);
         requirePort("broker port", brokerPort);
         requirePort("controller port", controllerPort);
         if (numPartitions < 1) {
-            throw new IllegalArgumentException("numPartitions must be at least 1, got " + numPartitions);
+            throw new IllegalArgumentException(
+                    "numPartitions must be at least 1, got " + numPartitions);
         }
         overrides = Map.copyOf(overrides);
         for (String key : overrides.keySet()) {
             if (RESERVED.contains(key)) {
                 throw new IllegalArgumentException(
-                        key + " cannot be overridden: KafkaBroker sets it to run one node on its own sockets");
+                        key
+                                + " cannot be overridden: KafkaBroker sets it to run one node on"
+                                + " its own sockets");
             }
         }
     }
@@ -63,7 +77,8 @@ public record BrokerSettings(
     }
 
     public BrokerSettings withHost(String newHost) {
-        return new BrokerSettings(newHost, brokerPort, controllerPort, dataDir, numPartitions, overrides);
+        return new BrokerSettings(
+                newHost, brokerPort, controllerPort, dataDir, numPartitions, overrides);
     }
 
     public BrokerSettings withBrokerPort(int port) {
@@ -94,7 +109,9 @@ public record BrokerSettings(
         try {
             if (!InetAddress.getByName(host).isLoopbackAddress()) {
                 throw new IllegalArgumentException(
-                        "host must be a loopback address such as 127.0.0.1 (the broker has no authentication), got " + host);
+                        "host must be a loopback address such as 127.0.0.1 (the broker has no"
+                                + " authentication), got "
+                                + host);
             }
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("unknown host " + host, e);
@@ -103,7 +120,8 @@ public record BrokerSettings(
 
     private static void requirePort(String name, int port) {
         if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException(name + " must be 0 (free port) to 65535, got " + port);
+            throw new IllegalArgumentException(
+                    name + " must be 0 (free port) to 65535, got " + port);
         }
     }
 }

@@ -2,6 +2,12 @@ package dev.fovea.ops.local;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import kafka.tools.StorageTool;
+
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,11 +21,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
-
-import kafka.tools.StorageTool;
-import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.metadata.properties.MetaPropertiesEnsemble;
 
 /**
  * The broker's data directory (its single log dir, metadata log included), locked for as long as
@@ -36,9 +37,9 @@ final class DataDirectory implements AutoCloseable {
     private static final String LOCK_FILE = ".fovea-broker.lock";
 
     /**
-     * Directories locked by this JVM. A file lock is held per process, so it cannot tell two brokers
-     * of one JVM apart; and on Linux, closing any channel on the lock file, even the second broker's
-     * failed attempt, would release the first broker's lock.
+     * Directories locked by this JVM. A file lock is held per process, so it cannot tell two
+     * brokers of one JVM apart; and on Linux, closing any channel on the lock file, even the second
+     * broker's failed attempt, would release the first broker's lock.
      */
     private static final Set<Path> IN_USE_IN_THIS_JVM = ConcurrentHashMap.newKeySet();
 
@@ -57,8 +58,13 @@ final class DataDirectory implements AutoCloseable {
         boolean temporary = requested == null;
         Path path;
         try {
-            // The real path, so that one directory reached through two paths is still one entry below.
-            path = (temporary ? Files.createTempDirectory("fovea-kafka-") : Files.createDirectories(requested)).toRealPath();
+            // The real path, so that one directory reached through two paths is still one entry
+            // below.
+            path =
+                    (temporary
+                                    ? Files.createTempDirectory("fovea-kafka-")
+                                    : Files.createDirectories(requested))
+                            .toRealPath();
         } catch (IOException e) {
             throw notWritable(requested, e);
         }
@@ -68,7 +74,11 @@ final class DataDirectory implements AutoCloseable {
         FileChannel lockChannel = null;
         boolean locked = false;
         try {
-            lockChannel = FileChannel.open(path.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lockChannel =
+                    FileChannel.open(
+                            path.resolve(LOCK_FILE),
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.WRITE);
             locked = lockChannel.tryLock() != null;
         } catch (IOException e) {
             throw notWritable(path, e);
@@ -99,9 +109,11 @@ final class DataDirectory implements AutoCloseable {
             return false;
         }
         if (holdsOtherFiles()) {
-            throw new BrokerException(String.format(
-                    "Kafka data dir %s is not empty but holds no Kafka data (no meta.properties):"
-                            + " empty it or choose another with --data-dir", path));
+            throw new BrokerException(
+                    String.format(
+                            "Kafka data dir %s is not empty but holds no Kafka data (no"
+                                + " meta.properties): empty it or choose another with --data-dir",
+                            path));
         }
         format(brokerProperties);
         return true;
@@ -128,23 +140,35 @@ final class DataDirectory implements AutoCloseable {
             Path propertiesFile = Files.createTempFile("fovea-kafka-", ".properties");
             try {
                 try (Writer writer = Files.newBufferedWriter(propertiesFile)) {
-                    brokerProperties.store(writer, "in-JVM Kafka broker: written to format its data dir");
+                    brokerProperties.store(
+                            writer, "in-JVM Kafka broker: written to format its data dir");
                 }
                 // StorageTool.execute, not StorageTool.main: main exits the JVM (environment.md).
                 // No --standalone: this node declares its quorum in controller.quorum.voters, which
                 // format --standalone refuses (see KafkaBroker).
-                String[] args = {"format", "--cluster-id", Uuid.randomUuid().toString(), "--config", propertiesFile.toString()};
+                String[] args = {
+                    "format",
+                    "--cluster-id",
+                    Uuid.randomUuid().toString(),
+                    "--config",
+                    propertiesFile.toString()
+                };
                 exitCode = StorageTool.execute(args, new PrintStream(output, true, UTF_8));
             } finally {
                 Files.delete(propertiesFile);
             }
         } catch (IOException | RuntimeException e) {
-            throw new BrokerException(String.format(
-                    "cannot format Kafka data dir %s (%s): delete it or choose another with --data-dir", path, e), e);
+            throw new BrokerException(
+                    String.format(
+                            "cannot format Kafka data dir %s (%s): delete it or choose another with"
+                                    + " --data-dir",
+                            path, e),
+                    e);
         }
         // Only unparsable arguments end in an exit code; a formatting failure throws.
         if (exitCode != 0) {
-            throw new IllegalStateException("kafka-storage format refused its arguments: " + output.toString(UTF_8));
+            throw new IllegalStateException(
+                    "kafka-storage format refused its arguments: " + output.toString(UTF_8));
         }
     }
 
@@ -157,14 +181,20 @@ final class DataDirectory implements AutoCloseable {
     }
 
     private static BrokerException notWritable(Path dir, IOException e) {
-        return new BrokerException(String.format(
-                "Kafka data dir %s is not a writable directory: fix its permissions or choose another with --data-dir",
-                dir), e);
+        return new BrokerException(
+                String.format(
+                        "Kafka data dir %s is not a writable directory: fix its permissions or"
+                                + " choose another with --data-dir",
+                        dir),
+                e);
     }
 
     private static BrokerException inUse(Path dir) {
-        return new BrokerException(String.format(
-                "Kafka data dir %s is used by another running broker: is a local stack already running"
-                        + " (./fovea local status)? stop it or choose another with --data-dir", dir));
+        return new BrokerException(
+                String.format(
+                        "Kafka data dir %s is used by another running broker: is a local stack"
+                            + " already running (./fovea local status)? stop it or choose another"
+                            + " with --data-dir",
+                        dir));
     }
 }

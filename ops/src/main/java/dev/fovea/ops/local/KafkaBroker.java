@@ -1,19 +1,5 @@
 package dev.fovea.ops.local;
 
-import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Collection;
-import java.util.Deque;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-
 import kafka.server.BrokerServer;
 import kafka.server.ControllerServer;
 import kafka.server.FaultHandlerFactory;
@@ -21,6 +7,7 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 import kafka.server.Server;
 import kafka.server.SharedServer;
+
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -35,12 +22,28 @@ import org.apache.kafka.raft.QuorumConfig;
 import org.apache.kafka.server.fault.FaultHandlerException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
 import scala.Tuple2;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A real single-node Kafka inside this JVM: one KRaft node that is both broker and controller, on
  * loopback, with no Docker and no child process. Used by the local stack ({@code ./fovea local up})
  * and by integration tests.
+ *
  * <pre>{@code
  * try (KafkaBroker kafka = KafkaBroker.start(BrokerSettings.defaults())) {
  *     kafka.createTopics(Map.of("images", 3));
@@ -50,33 +53,38 @@ import scala.Tuple2;
  *
  * <p>It assembles the node the way {@code kafka.server.KafkaRaftServer} does (shared server, then
  * controller, then broker) rather than calling that class, for two reasons (see
- * shared/design/environment.md): KafkaRaftServer halts the JVM on any fatal fault, here one is logged
- * and thrown instead; and it binds its own sockets, here they are bound first (see
- * {@link ListenerSockets}). These are Kafka's internal classes, pinned to the Kafka version in the pom.
+ * shared/design/environment.md): KafkaRaftServer halts the JVM on any fatal fault, here one is
+ * logged and thrown instead; and it binds its own sockets, here they are bound first (see {@link
+ * ListenerSockets}). These are Kafka's internal classes, pinned to the Kafka version in the pom.
  */
 public final class KafkaBroker implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaBroker.class);
 
     private static final int NODE_ID = 1;
-    /** Start-up takes 2 to 3 s in a new JVM, under 0.5 s in a warm one; Kafka's default is to wait forever. */
+
+    /**
+     * Start-up takes 2 to 3 s in a new JVM, under 0.5 s in a warm one; Kafka's default is to wait
+     * forever.
+     */
     private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(60);
+
     private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
 
     /** What start acquired, released in reverse order by close, whether start completed or not. */
     private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+
     private Path dataDir;
     private String bootstrapServers;
     private Admin admin;
 
-    private KafkaBroker() {
-    }
+    private KafkaBroker() {}
 
     /**
      * Starts the broker and returns once it answers clients.
      *
      * @throws BrokerException with a message fit for the user when a port or the data dir cannot be
-     *                         used, or the broker does not come up
+     *     used, or the broker does not come up
      */
     public static KafkaBroker start(BrokerSettings settings) {
         KafkaBroker kafka = new KafkaBroker();
@@ -104,22 +112,39 @@ public final class KafkaBroker implements AutoCloseable {
      * whatever its partition count.
      */
     public void createTopics(Map<String, Integer> nameToPartitions) {
-        List<NewTopic> topics = nameToPartitions.entrySet().stream()
-                .map(topic -> new NewTopic(topic.getKey(), Optional.of(topic.getValue()), Optional.empty()))
-                .toList();
-        admin.createTopics(topics).values().forEach((name, created) -> {
-            try {
-                await(created, "create topic " + name);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new BrokerException("cannot create topic " + name + ": " + e.getCause().getMessage(), e.getCause());
-                }
-            }
-        });
+        List<NewTopic> topics =
+                nameToPartitions.entrySet().stream()
+                        .map(
+                                topic ->
+                                        new NewTopic(
+                                                topic.getKey(),
+                                                Optional.of(topic.getValue()),
+                                                Optional.empty()))
+                        .toList();
+        admin.createTopics(topics)
+                .values()
+                .forEach(
+                        (name, created) -> {
+                            try {
+                                await(created, "create topic " + name);
+                            } catch (ExecutionException e) {
+                                if (!(e.getCause() instanceof TopicExistsException)) {
+                                    throw new BrokerException(
+                                            "cannot create topic "
+                                                    + name
+                                                    + ": "
+                                                    + e.getCause().getMessage(),
+                                            e.getCause());
+                                }
+                            }
+                        });
         awaitServed(nameToPartitions.keySet());
     }
 
-    /** Stops the broker (controlled shutdown, well under a second) and releases its ports and data dir. */
+    /**
+     * Stops the broker (controlled shutdown, well under a second) and releases its ports and data
+     * dir.
+     */
     @Override
     public void close() {
         while (!resources.isEmpty()) {
@@ -134,7 +159,10 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void startUp(BrokerSettings settings) {
         long startNanos = System.nanoTime();
-        ListenerSockets sockets = own(ListenerSockets.bind(settings.host(), settings.brokerPort(), settings.controllerPort()));
+        ListenerSockets sockets =
+                own(
+                        ListenerSockets.bind(
+                                settings.host(), settings.brokerPort(), settings.controllerPort()));
         DataDirectory directory = own(DataDirectory.open(settings.dataDir()));
         dataDir = directory.path();
         bootstrapServers = settings.host() + ":" + sockets.brokerPort();
@@ -144,43 +172,65 @@ public final class KafkaBroker implements AutoCloseable {
         KafkaConfig config = KafkaConfig.fromProps(properties, false);
 
         Tuple2<MetaPropertiesEnsemble, BootstrapMetadata> logDirs = loadLogDirs(config);
-        Metrics metrics = own(Server.initializeMetrics(config, Time.SYSTEM, logDirs._1().clusterId().get()));
-        SharedServer shared = new SharedServer(
-                config,
-                logDirs._1(),
-                Time.SYSTEM,
-                metrics,
-                CompletableFuture.completedFuture(QuorumConfig.parseVoterConnections(config.quorumConfig().voters())),
-                QuorumConfig.parseBootstrapServers(config.quorumConfig().bootstrapServers()),
-                loggingFaultHandlers(),
-                sockets);
-        ControllerServer controller = new ControllerServer(shared, KafkaRaftServer.configSchema(), logDirs._2());
-        own(() -> {
-            controller.shutdown();
-            controller.awaitShutdown();
-        });
+        Metrics metrics =
+                own(Server.initializeMetrics(config, Time.SYSTEM, logDirs._1().clusterId().get()));
+        SharedServer shared =
+                new SharedServer(
+                        config,
+                        logDirs._1(),
+                        Time.SYSTEM,
+                        metrics,
+                        CompletableFuture.completedFuture(
+                                QuorumConfig.parseVoterConnections(config.quorumConfig().voters())),
+                        QuorumConfig.parseBootstrapServers(
+                                config.quorumConfig().bootstrapServers()),
+                        loggingFaultHandlers(),
+                        sockets);
+        ControllerServer controller =
+                new ControllerServer(shared, KafkaRaftServer.configSchema(), logDirs._2());
+        own(
+                () -> {
+                    controller.shutdown();
+                    controller.awaitShutdown();
+                });
         BrokerServer broker = new BrokerServer(shared);
         // Pushed after the controller so that it stops first: a combined node's broker needs its
         // controller for a controlled shutdown (as in KafkaRaftServer.shutdown).
-        own(() -> {
-            broker.shutdown();
-            broker.awaitShutdown();
-        });
+        own(
+                () -> {
+                    broker.shutdown();
+                    broker.awaitShutdown();
+                });
         try {
-            // The controller first, so that the broker finds its endpoint (as in KafkaRaftServer.startup).
+            // The controller first, so that the broker finds its endpoint (as in
+            // KafkaRaftServer.startup).
             controller.startup();
             broker.startup();
         } catch (RuntimeException e) {
-            throw new BrokerException("the Kafka broker failed to start on " + bootstrapServers
-                    + " with data dir " + dataDir + ": " + e.getMessage(), e);
+            throw new BrokerException(
+                    "the Kafka broker failed to start on "
+                            + bootstrapServers
+                            + " with data dir "
+                            + dataDir
+                            + ": "
+                            + e.getMessage(),
+                    e);
         }
 
-        admin = own(Admin.create(Map.<String, Object>of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis())));
+        admin =
+                own(
+                        Admin.create(
+                                Map.<String, Object>of(
+                                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                        bootstrapServers,
+                                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                                        (int) ADMIN_TIMEOUT.toMillis())));
         awaitAnswer();
-        LOG.info("Kafka broker ready at {} in {} ms, data in {} ({})", bootstrapServers,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), dataDir,
+        LOG.info(
+                "Kafka broker ready at {} in {} ms, data in {} ({})",
+                bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
+                dataDir,
                 formatted ? "formatted now" : "reused");
     }
 
@@ -188,10 +238,12 @@ public final class KafkaBroker implements AutoCloseable {
      * The broker's properties. Beyond what one combined KRaft node needs, they fix the pitfalls
      * listed in shared/design/environment.md and keep the node small.
      */
-    private static Properties brokerProperties(BrokerSettings settings, ListenerSockets sockets, Path dataDir) {
+    private static Properties brokerProperties(
+            BrokerSettings settings, ListenerSockets sockets, Path dataDir) {
         String host = settings.host();
         String brokerListener = ListenerSockets.BROKER + "://" + host + ":" + sockets.brokerPort();
-        String controllerListener = ListenerSockets.CONTROLLER + "://" + host + ":" + sockets.controllerPort();
+        String controllerListener =
+                ListenerSockets.CONTROLLER + "://" + host + ":" + sockets.controllerPort();
         Properties properties = new Properties();
         properties.put("process.roles", "broker,controller");
         properties.put("node.id", String.valueOf(NODE_ID));
@@ -199,12 +251,14 @@ public final class KafkaBroker implements AutoCloseable {
         // port may change between runs (it is a free port by default). A dynamic quorum
         // (controller.quorum.bootstrap.servers) would need format --standalone and keep the first
         // run's endpoint in the metadata log.
-        properties.put("controller.quorum.voters", NODE_ID + "@" + host + ":" + sockets.controllerPort());
+        properties.put(
+                "controller.quorum.voters", NODE_ID + "@" + host + ":" + sockets.controllerPort());
         properties.put("controller.listener.names", ListenerSockets.CONTROLLER);
         properties.put("listeners", brokerListener + "," + controllerListener);
         properties.put("advertised.listeners", brokerListener);
         properties.put("inter.broker.listener.name", ListenerSockets.BROKER);
-        properties.put("listener.security.protocol.map",
+        properties.put(
+                "listener.security.protocol.map",
                 ListenerSockets.BROKER + ":PLAINTEXT," + ListenerSockets.CONTROLLER + ":PLAINTEXT");
         properties.put("log.dirs", dataDir.toString());
         properties.put("num.partitions", String.valueOf(settings.numPartitions()));
@@ -223,7 +277,8 @@ public final class KafkaBroker implements AutoCloseable {
         properties.put("transaction.state.log.num.partitions", "1");
         // The default 3 s wait for more members costs 3 s at every group join of a lone consumer.
         properties.put("group.initial.rebalance.delay.ms", "0");
-        // The log cleaner would take 128 MiB of heap for its dedupe buffer; compacted topics here are small.
+        // The log cleaner would take 128 MiB of heap for its dedupe buffer; compacted topics here
+        // are small.
         properties.put("log.cleaner.dedupe.buffer.size", String.valueOf(2 * 1024 * 1024));
         // Fail rather than hang when the broker cannot reach its controller.
         properties.put("server.max.startup.time.ms", String.valueOf(STARTUP_TIMEOUT.toMillis()));
@@ -233,14 +288,18 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** Kafka's own check of the data dir's meta.properties: node id, cluster id, directory ids. */
-    private static Tuple2<MetaPropertiesEnsemble, BootstrapMetadata> loadLogDirs(KafkaConfig config) {
+    private static Tuple2<MetaPropertiesEnsemble, BootstrapMetadata> loadLogDirs(
+            KafkaConfig config) {
         try {
             return KafkaRaftServer.initializeLogDirs(config, LOG, "");
         } catch (RuntimeException e) {
-            throw new BrokerException(String.format(
-                    "Kafka data dir %s was formatted for another Kafka cluster or node:"
-                            + " delete it (its topics are lost) or choose another with --data-dir",
-                    config.metadataLogDir()), e);
+            throw new BrokerException(
+                    String.format(
+                            "Kafka data dir %s was formatted for another Kafka cluster or node:"
+                                    + " delete it (its topics are lost) or choose another with"
+                                    + " --data-dir",
+                            config.metadataLogDir()),
+                    e);
         }
     }
 
@@ -250,25 +309,36 @@ public final class KafkaBroker implements AutoCloseable {
      * as an exception to the Kafka thread that hit it.
      */
     private static FaultHandlerFactory loggingFaultHandlers() {
-        return (name, fatal, action) -> (message, cause) -> {
-            if (fatal) {
-                LOG.error("Fatal fault in the in-JVM Kafka broker ({}): {}; it may no longer work, restart it",
-                        name, message, cause);
-            } else {
-                LOG.warn("Fault in the in-JVM Kafka broker ({}): {}", name, message, cause);
-            }
-            action.run();
-            return new FaultHandlerException(name + ": " + message, cause);
-        };
+        return (name, fatal, action) ->
+                (message, cause) -> {
+                    if (fatal) {
+                        LOG.error(
+                                "Fatal fault in the in-JVM Kafka broker ({}): {}; it may no longer"
+                                        + " work, restart it",
+                                name,
+                                message,
+                                cause);
+                    } else {
+                        LOG.warn("Fault in the in-JVM Kafka broker ({}): {}", name, message, cause);
+                    }
+                    action.run();
+                    return new FaultHandlerException(name + ": " + message, cause);
+                };
     }
 
-    /** The broker reports started once unfenced; this checks that a client really gets an answer. */
+    /**
+     * The broker reports started once unfenced; this checks that a client really gets an answer.
+     */
     private void awaitAnswer() {
         try {
             await(admin.describeCluster().nodes(), "answer a client");
         } catch (ExecutionException e) {
-            throw new BrokerException("the Kafka broker started on " + bootstrapServers
-                    + " but does not answer clients: " + e.getCause().getMessage(), e.getCause());
+            throw new BrokerException(
+                    "the Kafka broker started on "
+                            + bootstrapServers
+                            + " but does not answer clients: "
+                            + e.getCause().getMessage(),
+                    e.getCause());
         }
     }
 
@@ -284,9 +354,14 @@ public final class KafkaBroker implements AutoCloseable {
                 await(admin.describeTopics(topics).allTopicNames(), "serve topics " + topics);
                 return;
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw new BrokerException("the broker does not serve topics " + topics + ": "
-                            + e.getCause().getMessage(), e.getCause());
+                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+                        || System.nanoTime() > deadline) {
+                    throw new BrokerException(
+                            "the broker does not serve topics "
+                                    + topics
+                                    + ": "
+                                    + e.getCause().getMessage(),
+                            e.getCause());
                 }
             }
             pause(Duration.ofMillis(20));
@@ -298,11 +373,19 @@ public final class KafkaBroker implements AutoCloseable {
         try {
             result.get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new BrokerException("the Kafka broker on " + bootstrapServers + " did not " + what
-                    + " within " + ADMIN_TIMEOUT.toSeconds() + " s: is this machine overloaded?", e);
+            throw new BrokerException(
+                    "the Kafka broker on "
+                            + bootstrapServers
+                            + " did not "
+                            + what
+                            + " within "
+                            + ADMIN_TIMEOUT.toSeconds()
+                            + " s: is this machine overloaded?",
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new BrokerException("interrupted while waiting for the Kafka broker to " + what, e);
+            throw new BrokerException(
+                    "interrupted while waiting for the Kafka broker to " + what, e);
         }
     }
 

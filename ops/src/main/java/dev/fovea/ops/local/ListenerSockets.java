@@ -1,23 +1,23 @@
 package dev.fovea.ops.local;
 
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.server.ServerSocketFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 
-import org.apache.kafka.common.utils.Utils;
-import org.apache.kafka.server.ServerSocketFactory;
-
 /**
  * The broker's two listening sockets, bound here before any Kafka thread starts and then handed to
  * Kafka's socket servers in place of the ones they would open.
  *
  * <p>Why not let Kafka bind them: a busy controller port makes Kafka's controller report a fatal
- * fault, which halts the whole JVM (the pitfall in shared/design/environment.md), and a port "picked
- * free" by opening and closing a probe socket could be taken again before Kafka binds it. Binding
- * first gives a plain "port in use" error and makes port 0 race-free (Kafka's own test kit does the
- * same). The channels are non-blocking because Kafka's acceptor selects on them.
+ * fault, which halts the whole JVM (the pitfall in shared/design/environment.md), and a port
+ * "picked free" by opening and closing a probe socket could be taken again before Kafka binds it.
+ * Binding first gives a plain "port in use" error and makes port 0 race-free (Kafka's own test kit
+ * does the same). The channels are non-blocking because Kafka's acceptor selects on them.
  */
 final class ListenerSockets implements ServerSocketFactory, AutoCloseable {
 
@@ -33,13 +33,20 @@ final class ListenerSockets implements ServerSocketFactory, AutoCloseable {
     }
 
     static ListenerSockets bind(String host, int brokerPort, int controllerPort) {
-        ServerSocketChannel broker = bind(host, brokerPort,
-                "port %d on %s is in use: is a local stack already running (./fovea local status)?"
-                        + " choose another with --kafka-port");
+        ServerSocketChannel broker =
+                bind(
+                        host,
+                        brokerPort,
+                        "port %d on %s is in use: is a local stack already running (./fovea local"
+                                + " status)? choose another with --kafka-port");
         try {
-            ServerSocketChannel controller = bind(host, controllerPort,
-                    "port %d on %s (the Kafka controller's) is in use: is a local stack already running"
-                            + " (./fovea local status)? choose another with --kafka-port");
+            ServerSocketChannel controller =
+                    bind(
+                            host,
+                            controllerPort,
+                            "port %d on %s (the Kafka controller's) is in use: is a local stack"
+                                    + " already running (./fovea local status)? choose another with"
+                                    + " --kafka-port");
             return new ListenerSockets(broker, controller);
         } catch (RuntimeException e) {
             closeQuietly(broker);
@@ -55,14 +62,21 @@ final class ListenerSockets implements ServerSocketFactory, AutoCloseable {
         return controller.socket().getLocalPort();
     }
 
-    /** Called by Kafka's socket servers; the address and buffer sizes are the ones bound already. */
+    /**
+     * Called by Kafka's socket servers; the address and buffer sizes are the ones bound already.
+     */
     @Override
     public ServerSocketChannel openServerSocket(
-            String listenerName, InetSocketAddress address, int listenBacklogSize, int recvBufferSize) {
+            String listenerName,
+            InetSocketAddress address,
+            int listenBacklogSize,
+            int recvBufferSize) {
         return switch (listenerName) {
             case BROKER -> broker;
             case CONTROLLER -> controller;
-            default -> throw new IllegalArgumentException("no socket bound for listener " + listenerName);
+            default ->
+                    throw new IllegalArgumentException(
+                            "no socket bound for listener " + listenerName);
         };
     }
 

@@ -1,10 +1,12 @@
 package dev.fovea.ops.local;
 
 import dev.fovea.schemas.registry.server.LocalSchemaRegistry;
-import java.nio.file.Path;
-import java.util.Map;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * Everything a worker needs around it, on this machine: a single-node KRaft broker, a
@@ -24,7 +26,8 @@ public final class LocalStack implements AutoCloseable {
      * @param dataDir kept between runs (topics, offsets, schemas); null for a throwaway stack
      * @param partitions partitions of the images and predictions topics: at least workers x threads
      */
-    public record Settings(String host, int kafkaPort, int registryPort, Path dataDir, int partitions) {
+    public record Settings(
+            String host, int kafkaPort, int registryPort, Path dataDir, int partitions) {
         public static Settings ephemeral() {
             return new Settings("127.0.0.1", 0, 0, null, 4);
         }
@@ -39,27 +42,47 @@ public final class LocalStack implements AutoCloseable {
     }
 
     public static LocalStack start(Settings settings) {
-        BrokerSettings brokerSettings = BrokerSettings.defaults()
-                .withHost(settings.host())
-                .withBrokerPort(settings.kafkaPort())
-                .withControllerPort(settings.kafkaPort() == 0 ? 0 : settings.kafkaPort() + 1)
-                .withDataDir(settings.dataDir() == null ? null : settings.dataDir().resolve("kafka"))
-                .withNumPartitions(settings.partitions())
-                // Dead letters carry the original image: let records be as large as images are.
-                .withOverride("message.max.bytes", String.valueOf(16 * 1024 * 1024));
+        BrokerSettings brokerSettings =
+                BrokerSettings.defaults()
+                        .withHost(settings.host())
+                        .withBrokerPort(settings.kafkaPort())
+                        .withControllerPort(
+                                settings.kafkaPort() == 0 ? 0 : settings.kafkaPort() + 1)
+                        .withDataDir(
+                                settings.dataDir() == null
+                                        ? null
+                                        : settings.dataDir().resolve("kafka"))
+                        .withNumPartitions(settings.partitions())
+                        // Dead letters carry the original image: let records be as large as images
+                        // are.
+                        .withOverride("message.max.bytes", String.valueOf(16 * 1024 * 1024));
         KafkaBroker broker = KafkaBroker.start(brokerSettings);
         LocalSchemaRegistry registry;
         try {
-            registry = LocalSchemaRegistry.start(settings.host(), settings.registryPort(),
-                    settings.dataDir() == null ? null : settings.dataDir().resolve("registry"));
+            registry =
+                    LocalSchemaRegistry.start(
+                            settings.host(),
+                            settings.registryPort(),
+                            settings.dataDir() == null
+                                    ? null
+                                    : settings.dataDir().resolve("registry"));
         } catch (RuntimeException e) {
             broker.close();
             throw e;
         }
         LocalStack stack = new LocalStack(broker, registry);
-        broker.createTopics(Map.of(IMAGES, settings.partitions(), PREDICTIONS, settings.partitions(),
-                DEAD_LETTERS, 1));
-        log.info("local stack up: Kafka {}, schema registry {}", stack.bootstrapServers(), stack.registryUrl());
+        broker.createTopics(
+                Map.of(
+                        IMAGES,
+                        settings.partitions(),
+                        PREDICTIONS,
+                        settings.partitions(),
+                        DEAD_LETTERS,
+                        1));
+        log.info(
+                "local stack up: Kafka {}, schema registry {}",
+                stack.bootstrapServers(),
+                stack.registryUrl());
         return stack;
     }
 

@@ -3,6 +3,13 @@ package dev.fovea.ops.tools;
 import dev.fovea.avro.ImageEvent;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.schemas.serde.ConfluentAvroSerializer;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
@@ -16,23 +23,22 @@ import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Produces image files to the images topic as {@code ImageEvent}s keyed by their id, at an
- * optional rate, with a progress bar. Used by {@code ./fovea produce}, the demo and the tests.
+ * Produces image files to the images topic as {@code ImageEvent}s keyed by their id, at an optional
+ * rate, with a progress bar. Used by {@code ./fovea produce}, the demo and the tests.
  */
 public final class ImageProducer implements AutoCloseable {
-    private static final List<String> IMAGE_SUFFIXES = List.of(".jpg", ".jpeg", ".png", ".gif", ".bmp");
+    private static final List<String> IMAGE_SUFFIXES =
+            List.of(".jpg", ".jpeg", ".png", ".gif", ".bmp");
 
     private final KafkaProducer<String, ImageEvent> producer;
     private final String topic;
 
-    public ImageProducer(String bootstrapServers, SchemaRegistryClient registry, String topic,
+    public ImageProducer(
+            String bootstrapServers,
+            SchemaRegistryClient registry,
+            String topic,
             Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -41,8 +47,11 @@ public final class ImageProducer implements AutoCloseable {
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.putAll(overrides);
-        this.producer = new KafkaProducer<>(props, new StringSerializer(),
-                new ConfluentAvroSerializer<>(registry, true));
+        this.producer =
+                new KafkaProducer<>(
+                        props,
+                        new StringSerializer(),
+                        new ConfluentAvroSerializer<>(registry, true));
         this.topic = topic;
     }
 
@@ -90,7 +99,8 @@ public final class ImageProducer implements AutoCloseable {
      */
     public List<RecordMetadata> send(List<Item> items, double ratePerSecond, PrintStream progress)
             throws IOException {
-        ProgressBar bar = progress == null ? null : new ProgressBar(progress, "produce", items.size());
+        ProgressBar bar =
+                progress == null ? null : new ProgressBar(progress, "produce", items.size());
         List<Future<RecordMetadata>> acks = new ArrayList<>(items.size());
         Map<Path, byte[]> cache = new java.util.HashMap<>();
         long start = System.nanoTime();
@@ -101,12 +111,13 @@ public final class ImageProducer implements AutoCloseable {
                 LockSupport.parkNanos(due - System.nanoTime());
             }
             byte[] data = cache.computeIfAbsent(item.file(), ImageProducer::read);
-            ImageEvent event = ImageEvent.newBuilder()
-                    .setId(item.id())
-                    .setData(ByteBuffer.wrap(data))
-                    .setTimestamp(Instant.now())
-                    .setAttributes(Map.of("file", item.file().getFileName().toString()))
-                    .build();
+            ImageEvent event =
+                    ImageEvent.newBuilder()
+                            .setId(item.id())
+                            .setData(ByteBuffer.wrap(data))
+                            .setTimestamp(Instant.now())
+                            .setAttributes(Map.of("file", item.file().getFileName().toString()))
+                            .build();
             acks.add(producer.send(new ProducerRecord<>(topic, item.id(), event)));
             if (bar != null) {
                 bar.update(i + 1);
@@ -121,7 +132,8 @@ public final class ImageProducer implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for the broker", e);
             } catch (java.util.concurrent.ExecutionException e) {
-                throw new IOException("the broker refused an image: " + e.getCause().getMessage(), e.getCause());
+                throw new IOException(
+                        "the broker refused an image: " + e.getCause().getMessage(), e.getCause());
             }
         }
         if (bar != null) {

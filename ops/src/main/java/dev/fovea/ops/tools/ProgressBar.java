@@ -3,8 +3,8 @@ package dev.fovea.ops.tools;
 import java.io.PrintStream;
 
 /**
- * A one-line progress display for long work ({@code [#####.....] 120/400 35.2/s}), redrawn in
- * place on a terminal and printed every 10% otherwise, so logs stay readable.
+ * A one-line progress display for long work ({@code [#####.....] 120/400 35.2/s}), redrawn in place
+ * on a terminal and printed every 10% otherwise, so logs stay readable.
  */
 public final class ProgressBar {
     private static final int WIDTH = 30;
@@ -46,7 +46,8 @@ public final class ProgressBar {
     String line(long done) {
         double seconds = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
         int filled = total > 0 ? (int) Math.min(WIDTH, done * WIDTH / total) : 0;
-        return String.format("%s [%s%s] %d/%d %.1f/s", label, "#".repeat(filled), ".".repeat(WIDTH - filled),
-                done, total, done / seconds);
+        return String.format(
+                "%s [%s%s] %d/%d %.1f/s",
+                label, "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, done / seconds);
     }
 }

@@ -9,19 +9,30 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Real photographs for the demo and the tests, fetched at run time from Debian's
- * {@code python3-skimage} package (public-domain and CC0 images shipped under
- * {@code skimage/data}), unpacked without installing anything.
+ * Real photographs for the demo and the tests, fetched at run time from Debian's {@code
+ * python3-skimage} package (public-domain and CC0 images shipped under {@code skimage/data}),
+ * unpacked without installing anything.
  */
 public final class SampleImages {
     /**
      * The photographs of the package, colour and greyscale, PNG and JPEG (its other files are
      * drawings, test patterns, arrays or broken on purpose).
      */
-    public static final List<String> PHOTOGRAPHS = List.of(
-            "astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
-            "motorcycle_right.png", "hubble_deep_field.jpg", "retina.jpg", "ihc.png", "camera.png",
-            "moon.png", "coins.png");
+    public static final List<String> PHOTOGRAPHS =
+            List.of(
+                    "astronaut.png",
+                    "chelsea.png",
+                    "coffee.png",
+                    "rocket.jpg",
+                    "motorcycle_left.png",
+                    "motorcycle_right.png",
+                    "hubble_deep_field.jpg",
+                    "retina.jpg",
+                    "ihc.png",
+                    "camera.png",
+                    "moon.png",
+                    "coins.png");
+
     /** A JPEG the package ships truncated on purpose: a real corrupt image. */
     public static final String TRUNCATED_JPEG = "truncated.jpg";
 
@@ -39,7 +50,8 @@ public final class SampleImages {
     }
 
     public static synchronized void ensure(Path dir) throws IOException {
-        if (Files.isRegularFile(dir.resolve(PHOTOGRAPHS.get(0))) && Files.isRegularFile(dir.resolve(TRUNCATED_JPEG))) {
+        if (Files.isRegularFile(dir.resolve(PHOTOGRAPHS.get(0)))
+                && Files.isRegularFile(dir.resolve(TRUNCATED_JPEG))) {
             return;
         }
         Files.createDirectories(dir);
@@ -49,14 +61,22 @@ public final class SampleImages {
                 // A fresh machine may have no package lists yet.
                 run(work, "apt-get", "update", "-qq");
                 if (run(work, "apt-get", "download", "python3-skimage") != 0) {
-                    throw new IOException("could not download Debian's python3-skimage package for the sample "
-                            + "photographs (apt-get download python3-skimage failed); pass your own images instead");
+                    throw new IOException(
+                            "could not download Debian's python3-skimage package for the sample"
+                                    + " photographs (apt-get download python3-skimage failed); pass"
+                                    + " your own images instead");
                 }
             }
             Path deb;
             try (Stream<Path> files = Files.list(work)) {
-                deb = files.filter(p -> p.toString().endsWith(".deb")).findFirst()
-                        .orElseThrow(() -> new IOException("apt-get download produced no .deb in " + work));
+                deb =
+                        files.filter(p -> p.toString().endsWith(".deb"))
+                                .findFirst()
+                                .orElseThrow(
+                                        () ->
+                                                new IOException(
+                                                        "apt-get download produced no .deb in "
+                                                                + work));
             }
             Path unpacked = work.resolve("x");
             if (run(work, "dpkg", "-x", deb.toString(), unpacked.toString()) != 0) {
@@ -64,8 +84,13 @@ public final class SampleImages {
             }
             Path data;
             try (Stream<Path> found = Files.walk(unpacked)) {
-                data = found.filter(p -> p.endsWith(Path.of("skimage", "data")) && Files.isDirectory(p))
-                        .findFirst().orElseThrow(() -> new IOException("no skimage/data in " + deb));
+                data =
+                        found.filter(
+                                        p ->
+                                                p.endsWith(Path.of("skimage", "data"))
+                                                        && Files.isDirectory(p))
+                                .findFirst()
+                                .orElseThrow(() -> new IOException("no skimage/data in " + deb));
             }
             for (String name : concat(PHOTOGRAPHS, TRUNCATED_JPEG)) {
                 Path source = data.resolve(name);
@@ -83,12 +108,17 @@ public final class SampleImages {
     }
 
     private static int run(Path dir, String... command) throws IOException {
-        Process process = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process process =
+                new ProcessBuilder(command)
+                        .directory(dir.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
         try {
             if (!process.waitFor(5, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
-                throw new IOException(String.join(" ", command) + " did not finish within 5 minutes");
+                throw new IOException(
+                        String.join(" ", command) + " did not finish within 5 minutes");
             }
             return process.exitValue();
         } catch (InterruptedException e) {

@@ -2,28 +2,35 @@ package dev.fovea.ops.tools;
 
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.avro.specific.SpecificRecord;
 
 /**
  * Reads an Avro topic of Fovea's (predictions or dead letters) without joining a consumer group,
- * from the beginning or from now, seeing only committed transactions. Used by
- * {@code ./fovea consume}, the demo and the tests.
+ * from the beginning or from now, seeing only committed transactions. Used by {@code ./fovea
+ * consume}, the demo and the tests.
  */
 public final class TopicReader<T extends SpecificRecord> implements AutoCloseable {
     private final KafkaConsumer<String, T> consumer;
 
-    public TopicReader(String bootstrapServers, SchemaRegistryClient registry, Class<T> type, String topic,
-            boolean fromBeginning, Map<String, Object> overrides) {
+    public TopicReader(
+            String bootstrapServers,
+            SchemaRegistryClient registry,
+            Class<T> type,
+            String topic,
+            boolean fromBeginning,
+            Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         // A throwaway group: reading must not move anyone's committed offsets.
@@ -33,8 +40,11 @@ public final class TopicReader<T extends SpecificRecord> implements AutoCloseabl
         // Under exactly_once_v2, aborted attempts stay in the log; read_committed hides them.
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.putAll(overrides);
-        this.consumer = new KafkaConsumer<>(props, new StringDeserializer(),
-                new ConfluentAvroDeserializer<>(registry, type));
+        this.consumer =
+                new KafkaConsumer<>(
+                        props,
+                        new StringDeserializer(),
+                        new ConfluentAvroDeserializer<>(registry, type));
         consumer.subscribe(List.of(topic));
     }
 

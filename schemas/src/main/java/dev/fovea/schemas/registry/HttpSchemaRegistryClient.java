@@ -6,11 +6,18 @@ import static dev.fovea.schemas.registry.ErrorCodes.SCHEMA_NOT_FOUND;
 import static dev.fovea.schemas.registry.ErrorCodes.SUBJECT_COMPATIBILITY_NOT_CONFIGURED;
 import static dev.fovea.schemas.registry.ErrorCodes.SUBJECT_NOT_FOUND;
 import static dev.fovea.schemas.registry.ErrorCodes.VERSION_NOT_FOUND;
+
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaParseException;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.InterruptException;
+
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -34,10 +41,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
-import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.errors.InterruptException;
 
 /**
  * A {@link SchemaRegistryClient} over the registry's REST API, with the JDK's HTTP client.
@@ -46,354 +49,520 @@ import org.apache.kafka.common.errors.InterruptException;
  * immutable on the registry side, and a producer or consumer must not pay a round trip per record.
  */
 public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
-  /** The registry URL; {@code http://user:password@host:port} adds basic authentication. */
-  public static final String URL_CONFIG = "schema.registry.url";
-  /** {@code user:password} for basic authentication, as Confluent's clients spell it. */
-  public static final String USER_INFO_CONFIG = "basic.auth.user.info";
-  public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    /** The registry URL; {@code http://user:password@host:port} adds basic authentication. */
+    public static final String URL_CONFIG = "schema.registry.url";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+    /** {@code user:password} for basic authentication, as Confluent's clients spell it. */
+    public static final String USER_INFO_CONFIG = "basic.auth.user.info";
 
-  private final String url;
-  private final Duration connectTimeout;
-  private final Duration requestTimeout;
-  private final Optional<String> authorization;
-  private final HttpClient http;
-  private final Map<SubjectSchema, Integer> registeredIds = new ConcurrentHashMap<>();
-  private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+    public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
-  public HttpSchemaRegistryClient(String url) {
-    this(builder(url));
-  }
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  private HttpSchemaRegistryClient(Builder builder) {
-    this.url = builder.url;
-    this.connectTimeout = builder.connectTimeout;
-    this.requestTimeout = builder.requestTimeout;
-    this.authorization = builder.userInfo.map(
-        userInfo -> "Basic " + Base64.getEncoder().encodeToString(userInfo.getBytes(UTF_8)));
-    this.http = HttpClient.newBuilder()
-        .connectTimeout(connectTimeout)
-        // The registry speaks HTTP/1.1; skipping the h2c upgrade attempt saves a header per request.
-        .version(HttpClient.Version.HTTP_1_1)
-        .build();
-  }
-
-  public static Builder builder(String url) {
-    return new Builder(url);
-  }
-
-  /** A client from Kafka-style configs: {@value #URL_CONFIG} and optionally {@value #USER_INFO_CONFIG}. */
-  public static HttpSchemaRegistryClient fromConfig(Map<String, ?> configs) {
-    Object url = configs.get(URL_CONFIG);
-    if (url == null || url.toString().isBlank()) {
-      throw new ConfigException(URL_CONFIG + " is required: the URL of the schema registry, such as "
-          + "http://localhost:8081");
-    }
-    Builder builder = builder(url.toString());
-    Object userInfo = configs.get(USER_INFO_CONFIG);
-    if (userInfo != null && !userInfo.toString().isBlank()) {
-      builder.basicAuth(userInfo.toString());
-    }
-    return builder.build();
-  }
-
-  @Override
-  public String url() {
-    return url;
-  }
-
-  @Override
-  public int register(String subject, Schema schema) {
-    return registeredIds.computeIfAbsent(new SubjectSchema(subject, schema),
-        key -> send("POST", subjectPath(subject) + "/versions", schemaBody(schema), Target.subject(subject))
-            .path("id").asInt());
-  }
-
-  @Override
-  public RegisteredSchema lookup(String subject, Schema schema) {
-    RegisteredSchema found =
-        registered(send("POST", subjectPath(subject), schemaBody(schema), Target.subject(subject)));
-    registeredIds.putIfAbsent(new SubjectSchema(subject, schema), found.id());
-    return found;
-  }
-
-  @Override
-  public Schema getById(int id) {
-    return schemasById.computeIfAbsent(id,
-        key -> parse(send("GET", "/schemas/ids/" + key, null, Target.schemaId(key)).path("schema").asText()));
-  }
-
-  @Override
-  public List<String> subjects() {
-    List<String> subjects = new ArrayList<>();
-    send("GET", "/subjects", null, Target.NONE).forEach(subject -> subjects.add(subject.asText()));
-    return subjects;
-  }
-
-  @Override
-  public List<Integer> versions(String subject) {
-    List<Integer> versions = new ArrayList<>();
-    send("GET", subjectPath(subject) + "/versions", null, Target.subject(subject))
-        .forEach(version -> versions.add(version.asInt()));
-    return versions;
-  }
-
-  @Override
-  public RegisteredSchema version(String subject, int version) {
-    return fetchVersion(subject, Integer.toString(version));
-  }
-
-  @Override
-  public RegisteredSchema latest(String subject) {
-    return fetchVersion(subject, "latest");
-  }
-
-  private RegisteredSchema fetchVersion(String subject, String version) {
-    return registered(send("GET", subjectPath(subject) + "/versions/" + version, null,
-        new Target(subject, version, null)));
-  }
-
-  @Override
-  public boolean testCompatibility(String subject, Schema schema) {
-    return send("POST", "/compatibility" + subjectPath(subject) + "/versions/latest", schemaBody(schema),
-        Target.subject(subject)).path("is_compatible").asBoolean();
-  }
-
-  @Override
-  public CompatibilityLevel globalCompatibility() {
-    return CompatibilityLevel.parse(send("GET", "/config", null, Target.NONE).path("compatibilityLevel").asText());
-  }
-
-  @Override
-  public void setGlobalCompatibility(CompatibilityLevel level) {
-    send("PUT", "/config", compatibilityBody(level), Target.NONE);
-  }
-
-  @Override
-  public Optional<CompatibilityLevel> subjectCompatibility(String subject) {
-    try {
-      JsonNode config = send("GET", "/config/" + encode(subject), null, Target.subject(subject));
-      return Optional.of(CompatibilityLevel.parse(config.path("compatibilityLevel").asText()));
-    } catch (SchemaRegistryException e) {
-      // Older Confluent versions answer 40401 where newer ones answer 40408: both mean "no own level".
-      if (e.errorCode() == SUBJECT_COMPATIBILITY_NOT_CONFIGURED || e.errorCode() == SUBJECT_NOT_FOUND) {
-        return Optional.empty();
-      }
-      throw e;
-    }
-  }
-
-  @Override
-  public void setSubjectCompatibility(String subject, CompatibilityLevel level) {
-    send("PUT", "/config/" + encode(subject), compatibilityBody(level), Target.subject(subject));
-  }
-
-  private JsonNode send(String method, String path, ObjectNode body, Target target) {
-    BodyPublisher publisher = body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body.toString());
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path))
-        .timeout(requestTimeout)
-        .header("Accept", CONTENT_TYPE)
-        .header("Content-Type", CONTENT_TYPE)
-        .method(method, publisher);
-    authorization.ifPresent(value -> request.header("Authorization", value));
-    HttpResponse<byte[]> response;
-    try {
-      response = http.send(request.build(), BodyHandlers.ofByteArray());
-    } catch (IOException e) {
-      throw new RegistryUnavailableException("cannot reach the schema registry at " + url + " (" + describe(e)
-          + "): check " + URL_CONFIG + ", or start the local stack with ./fovea local up", 0, 0, e);
-    } catch (InterruptedException e) {
-      throw new InterruptException("interrupted while calling the schema registry at " + url, e);
-    }
-    if (response.statusCode() / 100 != 2) {
-      throw failure(method + " " + path, response, target);
-    }
-    try {
-      return JSON.readTree(response.body());
-    } catch (IOException e) {
-      throw new SchemaRegistryException("the schema registry at " + url + " answered " + method + " " + path
-          + " with something that is not JSON (" + excerpt(response.body()) + "): is " + URL_CONFIG
-          + " the URL of a schema registry?", response.statusCode(), 0);
-    }
-  }
-
-  private SchemaRegistryException failure(String request, HttpResponse<byte[]> response, Target target) {
-    int status = response.statusCode();
-    JsonNode error = readErrorBody(response.body());
-    int code = error.path("error_code").asInt(status);
-    String reason = error.path("message").asText(excerpt(response.body()));
-    if (status >= 500) {
-      return new RegistryUnavailableException("the schema registry at " + url + " failed on " + request
-          + " with HTTP " + status + " (error_code " + code + ": " + reason + "): it is reachable but cannot "
-          + "serve requests; retry later, or look at its log", status, code, null);
-    }
-    return new SchemaRegistryException(explain(request, status, code, reason, target), status, code);
-  }
-
-  private String explain(String request, int status, int code, String reason, Target target) {
-    String subject = target.subject;
-    if (status == 401 || status == 403) {
-      return "the schema registry at " + url + " refused " + request + " with HTTP " + status + " (" + reason
-          + "): check " + USER_INFO_CONFIG + ", or the user:password in " + URL_CONFIG;
-    }
-    switch (code) {
-      case SUBJECT_NOT_FOUND:
-        return "subject '" + subject + "' not found in the schema registry at " + url + ": nothing is registered "
-            + "under it yet; register the schema first (producers with auto.register.schemas=true do)";
-      case VERSION_NOT_FOUND:
-        return "subject '" + subject + "' has no version " + target.version + " in the schema registry at " + url
-            + "; its versions are listed at " + url + subjectPath(subject) + "/versions";
-      case SCHEMA_NOT_FOUND:
-        return target.id != null
-            ? "unknown schema id " + target.id + ": the record was written against a different registry? This "
-                + "one is " + url + "; check that " + URL_CONFIG + " is the producers' one"
-            : "the schema is not registered under subject '" + subject + "' in the schema registry at " + url
-                + ": register it first (producers with auto.register.schemas=true do)";
-      case INCOMPATIBLE_SCHEMA:
-        return "the schema is incompatible with subject '" + subject + "' under compatibility level "
-            + effectiveCompatibility(subject) + " (" + reason + "): make the change compatible, such as by "
-            + "giving a new field a default, or if the break is intended, change the level with PUT "
-            + url + "/config/" + encode(subject);
-      case INVALID_SCHEMA:
-        return "the schema registry at " + url + " rejected the schema for subject '" + subject
-            + "' as invalid: " + reason;
-      default:
-        return "the schema registry at " + url + " answered " + request + " with HTTP " + status
-            + " (error_code " + code + "): " + reason;
-    }
-  }
-
-  /** For the 409 message only: an error while explaining an error should not hide the first one. */
-  private String effectiveCompatibility(String subject) {
-    try {
-      return subjectCompatibility(subject).orElseGet(this::globalCompatibility).name();
-    } catch (SchemaRegistryException e) {
-      return "(unknown: " + e.getMessage() + ")";
-    }
-  }
-
-  /** The JDK's HTTP client often throws a ConnectException without a message: name the cause ourselves. */
-  private String describe(IOException failure) {
-    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-      if (cause instanceof HttpConnectTimeoutException) {
-        return "no connection within " + connectTimeout.toMillis() + " ms";
-      }
-      if (cause instanceof HttpTimeoutException) {
-        return "no answer within " + requestTimeout.toMillis() + " ms";
-      }
-      if (cause instanceof UnresolvedAddressException || cause instanceof UnknownHostException) {
-        return "unknown host " + URI.create(url).getHost();
-      }
-      if (cause instanceof ConnectException && cause.getMessage() != null) {
-        return cause.getMessage();
-      }
-    }
-    return failure instanceof ConnectException ? "connection refused" : failure.toString();
-  }
-
-  private RegisteredSchema registered(JsonNode answer) {
-    int id = answer.path("id").asInt();
-    Schema schema = schemasById.computeIfAbsent(id, key -> parse(answer.path("schema").asText()));
-    return new RegisteredSchema(answer.path("subject").asText(), answer.path("version").asInt(), id, schema);
-  }
-
-  private Schema parse(String schema) {
-    try {
-      return new Schema.Parser().parse(schema);
-    } catch (SchemaParseException e) {
-      throw new SchemaRegistryException("the schema registry at " + url + " returned a schema Avro cannot "
-          + "parse (" + e.getMessage() + "): " + schema, 200, INVALID_SCHEMA);
-    }
-  }
-
-  private static JsonNode readErrorBody(byte[] body) {
-    try {
-      return JSON.readTree(body);
-    } catch (IOException e) {
-      return JSON.missingNode();
-    }
-  }
-
-  private static String excerpt(byte[] body) {
-    String text = new String(body, UTF_8).strip();
-    return text.length() <= 200 ? text : text.substring(0, 200) + "...";
-  }
-
-  private static ObjectNode schemaBody(Schema schema) {
-    return JSON.createObjectNode().put("schema", schema.toString());
-  }
-
-  private static ObjectNode compatibilityBody(CompatibilityLevel level) {
-    return JSON.createObjectNode().put("compatibility", level.name());
-  }
-
-  private static String subjectPath(String subject) {
-    return "/subjects/" + encode(subject);
-  }
-
-  private static String encode(String pathSegment) {
-    return URLEncoder.encode(pathSegment, UTF_8).replace("+", "%20");
-  }
-
-  private record SubjectSchema(String subject, Schema schema) {}
-
-  /** What a request was about, so that an error can say which subject, version or id is wrong. */
-  private record Target(String subject, String version, Integer id) {
-    static final Target NONE = new Target(null, null, null);
-
-    static Target subject(String subject) {
-      return new Target(subject, null, null);
-    }
-
-    static Target schemaId(int id) {
-      return new Target(null, null, id);
-    }
-  }
-
-  /** Settings of a client; only the URL is required. */
-  public static final class Builder {
     private final String url;
-    private Optional<String> userInfo;
-    private Duration connectTimeout = Duration.ofSeconds(5);
-    private Duration requestTimeout = Duration.ofSeconds(10);
+    private final Duration connectTimeout;
+    private final Duration requestTimeout;
+    private final Optional<String> authorization;
+    private final HttpClient http;
+    private final Map<SubjectSchema, Integer> registeredIds = new ConcurrentHashMap<>();
+    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
 
-    private Builder(String url) {
-      URI uri;
-      try {
-        uri = new URI(Objects.requireNonNull(url, URL_CONFIG).strip());
-      } catch (URISyntaxException e) {
-        throw new ConfigException(URL_CONFIG + " '" + url + "' is not a URL: " + e.getMessage());
-      }
-      if (uri.getHost() == null || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-        throw new ConfigException(URL_CONFIG + " '" + url + "' is not an http(s) URL with a host, such as "
-            + "http://localhost:8081");
-      }
-      this.userInfo = Optional.ofNullable(uri.getUserInfo());
-      // Credentials stay out of the URL used in requests and, above all, in messages and logs.
-      String path = uri.getPath() == null ? "" : uri.getPath().replaceAll("/+$", "");
-      this.url = uri.getScheme() + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort()) + path;
+    public HttpSchemaRegistryClient(String url) {
+        this(builder(url));
     }
 
-    /** Basic authentication as {@code user:password}; overrides credentials in the URL. */
-    public Builder basicAuth(String userInfo) {
-      this.userInfo = Optional.of(userInfo);
-      return this;
+    private HttpSchemaRegistryClient(Builder builder) {
+        this.url = builder.url;
+        this.connectTimeout = builder.connectTimeout;
+        this.requestTimeout = builder.requestTimeout;
+        this.authorization =
+                builder.userInfo.map(
+                        userInfo ->
+                                "Basic "
+                                        + Base64.getEncoder()
+                                                .encodeToString(userInfo.getBytes(UTF_8)));
+        this.http =
+                HttpClient.newBuilder()
+                        .connectTimeout(connectTimeout)
+                        // The registry speaks HTTP/1.1; skipping the h2c upgrade attempt saves a
+                        // header per request.
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .build();
     }
 
-    public Builder connectTimeout(Duration timeout) {
-      this.connectTimeout = timeout;
-      return this;
+    public static Builder builder(String url) {
+        return new Builder(url);
     }
 
-    /** How long one request may take, from sending to the whole answer. */
-    public Builder requestTimeout(Duration timeout) {
-      this.requestTimeout = timeout;
-      return this;
+    /**
+     * A client from Kafka-style configs: {@value #URL_CONFIG} and optionally {@value
+     * #USER_INFO_CONFIG}.
+     */
+    public static HttpSchemaRegistryClient fromConfig(Map<String, ?> configs) {
+        Object url = configs.get(URL_CONFIG);
+        if (url == null || url.toString().isBlank()) {
+            throw new ConfigException(
+                    URL_CONFIG
+                            + " is required: the URL of the schema registry, such as "
+                            + "http://localhost:8081");
+        }
+        Builder builder = builder(url.toString());
+        Object userInfo = configs.get(USER_INFO_CONFIG);
+        if (userInfo != null && !userInfo.toString().isBlank()) {
+            builder.basicAuth(userInfo.toString());
+        }
+        return builder.build();
     }
 
-    public HttpSchemaRegistryClient build() {
-      return new HttpSchemaRegistryClient(this);
+    @Override
+    public String url() {
+        return url;
     }
-  }
+
+    @Override
+    public int register(String subject, Schema schema) {
+        return registeredIds.computeIfAbsent(
+                new SubjectSchema(subject, schema),
+                key ->
+                        send(
+                                        "POST",
+                                        subjectPath(subject) + "/versions",
+                                        schemaBody(schema),
+                                        Target.subject(subject))
+                                .path("id")
+                                .asInt());
+    }
+
+    @Override
+    public RegisteredSchema lookup(String subject, Schema schema) {
+        RegisteredSchema found =
+                registered(
+                        send(
+                                "POST",
+                                subjectPath(subject),
+                                schemaBody(schema),
+                                Target.subject(subject)));
+        registeredIds.putIfAbsent(new SubjectSchema(subject, schema), found.id());
+        return found;
+    }
+
+    @Override
+    public Schema getById(int id) {
+        return schemasById.computeIfAbsent(
+                id,
+                key ->
+                        parse(
+                                send("GET", "/schemas/ids/" + key, null, Target.schemaId(key))
+                                        .path("schema")
+                                        .asText()));
+    }
+
+    @Override
+    public List<String> subjects() {
+        List<String> subjects = new ArrayList<>();
+        send("GET", "/subjects", null, Target.NONE)
+                .forEach(subject -> subjects.add(subject.asText()));
+        return subjects;
+    }
+
+    @Override
+    public List<Integer> versions(String subject) {
+        List<Integer> versions = new ArrayList<>();
+        send("GET", subjectPath(subject) + "/versions", null, Target.subject(subject))
+                .forEach(version -> versions.add(version.asInt()));
+        return versions;
+    }
+
+    @Override
+    public RegisteredSchema version(String subject, int version) {
+        return fetchVersion(subject, Integer.toString(version));
+    }
+
+    @Override
+    public RegisteredSchema latest(String subject) {
+        return fetchVersion(subject, "latest");
+    }
+
+    private RegisteredSchema fetchVersion(String subject, String version) {
+        return registered(
+                send(
+                        "GET",
+                        subjectPath(subject) + "/versions/" + version,
+                        null,
+                        new Target(subject, version, null)));
+    }
+
+    @Override
+    public boolean testCompatibility(String subject, Schema schema) {
+        return send(
+                        "POST",
+                        "/compatibility" + subjectPath(subject) + "/versions/latest",
+                        schemaBody(schema),
+                        Target.subject(subject))
+                .path("is_compatible")
+                .asBoolean();
+    }
+
+    @Override
+    public CompatibilityLevel globalCompatibility() {
+        return CompatibilityLevel.parse(
+                send("GET", "/config", null, Target.NONE).path("compatibilityLevel").asText());
+    }
+
+    @Override
+    public void setGlobalCompatibility(CompatibilityLevel level) {
+        send("PUT", "/config", compatibilityBody(level), Target.NONE);
+    }
+
+    @Override
+    public Optional<CompatibilityLevel> subjectCompatibility(String subject) {
+        try {
+            JsonNode config =
+                    send("GET", "/config/" + encode(subject), null, Target.subject(subject));
+            return Optional.of(
+                    CompatibilityLevel.parse(config.path("compatibilityLevel").asText()));
+        } catch (SchemaRegistryException e) {
+            // Older Confluent versions answer 40401 where newer ones answer 40408: both mean "no
+            // own level".
+            if (e.errorCode() == SUBJECT_COMPATIBILITY_NOT_CONFIGURED
+                    || e.errorCode() == SUBJECT_NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public void setSubjectCompatibility(String subject, CompatibilityLevel level) {
+        send(
+                "PUT",
+                "/config/" + encode(subject),
+                compatibilityBody(level),
+                Target.subject(subject));
+    }
+
+    private JsonNode send(String method, String path, ObjectNode body, Target target) {
+        BodyPublisher publisher =
+                body == null ? BodyPublishers.noBody() : BodyPublishers.ofString(body.toString());
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(url + path))
+                        .timeout(requestTimeout)
+                        .header("Accept", CONTENT_TYPE)
+                        .header("Content-Type", CONTENT_TYPE)
+                        .method(method, publisher);
+        authorization.ifPresent(value -> request.header("Authorization", value));
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request.build(), BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            throw new RegistryUnavailableException(
+                    "cannot reach the schema registry at "
+                            + url
+                            + " ("
+                            + describe(e)
+                            + "): check "
+                            + URL_CONFIG
+                            + ", or start the local stack with ./fovea local up",
+                    0,
+                    0,
+                    e);
+        } catch (InterruptedException e) {
+            throw new InterruptException(
+                    "interrupted while calling the schema registry at " + url, e);
+        }
+        if (response.statusCode() / 100 != 2) {
+            throw failure(method + " " + path, response, target);
+        }
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new SchemaRegistryException(
+                    "the schema registry at "
+                            + url
+                            + " answered "
+                            + method
+                            + " "
+                            + path
+                            + " with something that is not JSON ("
+                            + excerpt(response.body())
+                            + "): is "
+                            + URL_CONFIG
+                            + " the URL of a schema registry?",
+                    response.statusCode(),
+                    0);
+        }
+    }
+
+    private SchemaRegistryException failure(
+            String request, HttpResponse<byte[]> response, Target target) {
+        int status = response.statusCode();
+        JsonNode error = readErrorBody(response.body());
+        int code = error.path("error_code").asInt(status);
+        String reason = error.path("message").asText(excerpt(response.body()));
+        if (status >= 500) {
+            return new RegistryUnavailableException(
+                    "the schema registry at "
+                            + url
+                            + " failed on "
+                            + request
+                            + " with HTTP "
+                            + status
+                            + " (error_code "
+                            + code
+                            + ": "
+                            + reason
+                            + "): it is reachable but cannot "
+                            + "serve requests; retry later, or look at its log",
+                    status,
+                    code,
+                    null);
+        }
+        return new SchemaRegistryException(
+                explain(request, status, code, reason, target), status, code);
+    }
+
+    private String explain(String request, int status, int code, String reason, Target target) {
+        String subject = target.subject;
+        if (status == 401 || status == 403) {
+            return "the schema registry at "
+                    + url
+                    + " refused "
+                    + request
+                    + " with HTTP "
+                    + status
+                    + " ("
+                    + reason
+                    + "): check "
+                    + USER_INFO_CONFIG
+                    + ", or the user:password in "
+                    + URL_CONFIG;
+        }
+        switch (code) {
+            case SUBJECT_NOT_FOUND:
+                return "subject '"
+                        + subject
+                        + "' not found in the schema registry at "
+                        + url
+                        + ": nothing is registered under it yet; register the schema first"
+                        + " (producers with auto.register.schemas=true do)";
+            case VERSION_NOT_FOUND:
+                return "subject '"
+                        + subject
+                        + "' has no version "
+                        + target.version
+                        + " in the schema registry at "
+                        + url
+                        + "; its versions are listed at "
+                        + url
+                        + subjectPath(subject)
+                        + "/versions";
+            case SCHEMA_NOT_FOUND:
+                return target.id != null
+                        ? "unknown schema id "
+                                + target.id
+                                + ": the record was written against a different registry? This "
+                                + "one is "
+                                + url
+                                + "; check that "
+                                + URL_CONFIG
+                                + " is the producers' one"
+                        : "the schema is not registered under subject '"
+                                + subject
+                                + "' in the schema registry at "
+                                + url
+                                + ": register it first (producers with auto.register.schemas=true"
+                                + " do)";
+            case INCOMPATIBLE_SCHEMA:
+                return "the schema is incompatible with subject '"
+                        + subject
+                        + "' under compatibility level "
+                        + effectiveCompatibility(subject)
+                        + " ("
+                        + reason
+                        + "): make the change compatible, such as by giving a new field a default,"
+                        + " or if the break is intended, change the level with PUT "
+                        + url
+                        + "/config/"
+                        + encode(subject);
+            case INVALID_SCHEMA:
+                return "the schema registry at "
+                        + url
+                        + " rejected the schema for subject '"
+                        + subject
+                        + "' as invalid: "
+                        + reason;
+            default:
+                return "the schema registry at "
+                        + url
+                        + " answered "
+                        + request
+                        + " with HTTP "
+                        + status
+                        + " (error_code "
+                        + code
+                        + "): "
+                        + reason;
+        }
+    }
+
+    /**
+     * For the 409 message only: an error while explaining an error should not hide the first one.
+     */
+    private String effectiveCompatibility(String subject) {
+        try {
+            return subjectCompatibility(subject).orElseGet(this::globalCompatibility).name();
+        } catch (SchemaRegistryException e) {
+            return "(unknown: " + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * The JDK's HTTP client often throws a ConnectException without a message: name the cause
+     * ourselves.
+     */
+    private String describe(IOException failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof HttpConnectTimeoutException) {
+                return "no connection within " + connectTimeout.toMillis() + " ms";
+            }
+            if (cause instanceof HttpTimeoutException) {
+                return "no answer within " + requestTimeout.toMillis() + " ms";
+            }
+            if (cause instanceof UnresolvedAddressException
+                    || cause instanceof UnknownHostException) {
+                return "unknown host " + URI.create(url).getHost();
+            }
+            if (cause instanceof ConnectException && cause.getMessage() != null) {
+                return cause.getMessage();
+            }
+        }
+        return failure instanceof ConnectException ? "connection refused" : failure.toString();
+    }
+
+    private RegisteredSchema registered(JsonNode answer) {
+        int id = answer.path("id").asInt();
+        Schema schema =
+                schemasById.computeIfAbsent(id, key -> parse(answer.path("schema").asText()));
+        return new RegisteredSchema(
+                answer.path("subject").asText(), answer.path("version").asInt(), id, schema);
+    }
+
+    private Schema parse(String schema) {
+        try {
+            return new Schema.Parser().parse(schema);
+        } catch (SchemaParseException e) {
+            throw new SchemaRegistryException(
+                    "the schema registry at "
+                            + url
+                            + " returned a schema Avro cannot "
+                            + "parse ("
+                            + e.getMessage()
+                            + "): "
+                            + schema,
+                    200,
+                    INVALID_SCHEMA);
+        }
+    }
+
+    private static JsonNode readErrorBody(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return JSON.missingNode();
+        }
+    }
+
+    private static String excerpt(byte[] body) {
+        String text = new String(body, UTF_8).strip();
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+
+    private static ObjectNode schemaBody(Schema schema) {
+        return JSON.createObjectNode().put("schema", schema.toString());
+    }
+
+    private static ObjectNode compatibilityBody(CompatibilityLevel level) {
+        return JSON.createObjectNode().put("compatibility", level.name());
+    }
+
+    private static String subjectPath(String subject) {
+        return "/subjects/" + encode(subject);
+    }
+
+    private static String encode(String pathSegment) {
+        return URLEncoder.encode(pathSegment, UTF_8).replace("+", "%20");
+    }
+
+    private record SubjectSchema(String subject, Schema schema) {}
+
+    /** What a request was about, so that an error can say which subject, version or id is wrong. */
+    private record Target(String subject, String version, Integer id) {
+        static final Target NONE = new Target(null, null, null);
+
+        static Target subject(String subject) {
+            return new Target(subject, null, null);
+        }
+
+        static Target schemaId(int id) {
+            return new Target(null, null, id);
+        }
+    }
+
+    /** Settings of a client; only the URL is required. */
+    public static final class Builder {
+        private final String url;
+        private Optional<String> userInfo;
+        private Duration connectTimeout = Duration.ofSeconds(5);
+        private Duration requestTimeout = Duration.ofSeconds(10);
+
+        private Builder(String url) {
+            URI uri;
+            try {
+                uri = new URI(Objects.requireNonNull(url, URL_CONFIG).strip());
+            } catch (URISyntaxException e) {
+                throw new ConfigException(
+                        URL_CONFIG + " '" + url + "' is not a URL: " + e.getMessage());
+            }
+            if (uri.getHost() == null
+                    || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
+                throw new ConfigException(
+                        URL_CONFIG
+                                + " '"
+                                + url
+                                + "' is not an http(s) URL with a host, such as "
+                                + "http://localhost:8081");
+            }
+            this.userInfo = Optional.ofNullable(uri.getUserInfo());
+            // Credentials stay out of the URL used in requests and, above all, in messages and
+            // logs.
+            String path = uri.getPath() == null ? "" : uri.getPath().replaceAll("/+$", "");
+            this.url =
+                    uri.getScheme()
+                            + "://"
+                            + uri.getHost()
+                            + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                            + path;
+        }
+
+        /** Basic authentication as {@code user:password}; overrides credentials in the URL. */
+        public Builder basicAuth(String userInfo) {
+            this.userInfo = Optional.of(userInfo);
+            return this;
+        }
+
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = timeout;
+            return this;
+        }
+
+        /** How long one request may take, from sending to the whole answer. */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = timeout;
+            return this;
+        }
+
+        public HttpSchemaRegistryClient build() {
+            return new HttpSchemaRegistryClient(this);
+        }
+    }
 }

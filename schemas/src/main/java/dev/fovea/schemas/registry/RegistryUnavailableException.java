@@ -5,7 +5,8 @@ package dev.fovea.schemas.registry;
  * with a 5xx. A dependency is down, not the data bad: stop and retry rather than dead-letter.
  */
 public class RegistryUnavailableException extends SchemaRegistryException {
-  public RegistryUnavailableException(String message, int status, int errorCode, Throwable cause) {
-    super(message, status, errorCode, cause);
-  }
+    public RegistryUnavailableException(
+            String message, int status, int errorCode, Throwable cause) {
+        super(message, status, errorCode, cause);
+    }
 }

@@ -3,6 +3,7 @@ package dev.fovea.schemas.registry;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.sun.net.httpserver.HttpServer;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -15,55 +16,57 @@ import java.util.concurrent.Executors;
  * with a 5xx, hang, or check credentials. It records the last Authorization header.
  */
 final class StubServer implements AutoCloseable {
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newCachedThreadPool();
-  private final CountDownLatch closing = new CountDownLatch(1);
-  private volatile String authorization;
+    private final HttpServer server;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private volatile String authorization;
 
-  private StubServer(int status, String body, boolean hang) {
-    try {
-      server = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    server.createContext("/", exchange -> {
-      try (exchange) {
-        authorization = exchange.getRequestHeaders().getFirst("Authorization");
-        if (hang) {
-          closing.await();
+    private StubServer(int status, String body, boolean hang) {
+        try {
+            server = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        byte[] bytes = body.getBytes(UTF_8);
-        exchange.sendResponseHeaders(status, bytes.length);
-        exchange.getResponseBody().write(bytes);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    });
-    server.setExecutor(executor);
-    server.start();
-  }
+        server.createContext(
+                "/",
+                exchange -> {
+                    try (exchange) {
+                        authorization = exchange.getRequestHeaders().getFirst("Authorization");
+                        if (hang) {
+                            closing.await();
+                        }
+                        byte[] bytes = body.getBytes(UTF_8);
+                        exchange.sendResponseHeaders(status, bytes.length);
+                        exchange.getResponseBody().write(bytes);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+        server.setExecutor(executor);
+        server.start();
+    }
 
-  static StubServer answering(int status, String body) {
-    return new StubServer(status, body, false);
-  }
+    static StubServer answering(int status, String body) {
+        return new StubServer(status, body, false);
+    }
 
-  /** Never answers until closed. */
-  static StubServer hanging() {
-    return new StubServer(200, "{}", true);
-  }
+    /** Never answers until closed. */
+    static StubServer hanging() {
+        return new StubServer(200, "{}", true);
+    }
 
-  String url() {
-    return "http://localhost:" + server.getAddress().getPort();
-  }
+    String url() {
+        return "http://localhost:" + server.getAddress().getPort();
+    }
 
-  String lastAuthorization() {
-    return authorization;
-  }
+    String lastAuthorization() {
+        return authorization;
+    }
 
-  @Override
-  public void close() {
-    closing.countDown();
-    server.stop(0);
-    executor.shutdownNow();
-  }
+    @Override
+    public void close() {
+        closing.countDown();
+        server.stop(0);
+        executor.shutdownNow();
+    }
 }

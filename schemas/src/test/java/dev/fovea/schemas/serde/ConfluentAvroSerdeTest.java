@@ -17,14 +17,7 @@ import dev.fovea.schemas.registry.RegistryUnavailableException;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryException;
 import dev.fovea.schemas.registry.server.LocalSchemaRegistry;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Map;
+
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -40,298 +33,374 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
 class ConfluentAvroSerdeTest {
-  private static final String TOPIC = "images.raw";
-  private static final String SUBJECT = "images.raw-value";
+    private static final String TOPIC = "images.raw";
+    private static final String SUBJECT = "images.raw-value";
 
-  /** ImageEvent before contentType and attributes were added. */
-  private static final Schema OLDER_IMAGE_EVENT = new Schema.Parser().parse("""
-      {"type": "record", "name": "ImageEvent", "namespace": "dev.fovea.avro", "fields": [
-        {"name": "id", "type": "string"},
-        {"name": "data", "type": "bytes"},
-        {"name": "timestamp", "type": {"type": "long", "logicalType": "timestamp-millis"}}]}""");
+    /** ImageEvent before contentType and attributes were added. */
+    private static final Schema OLDER_IMAGE_EVENT =
+            new Schema.Parser()
+                    .parse(
+                            """
+{"type": "record", "name": "ImageEvent", "namespace": "dev.fovea.avro", "fields": [
+  {"name": "id", "type": "string"},
+  {"name": "data", "type": "bytes"},
+  {"name": "timestamp", "type": {"type": "long", "logicalType": "timestamp-millis"}}]}""");
 
-  /** ImageEvent as a future producer might write it: one more field, with a default. */
-  private static final Schema NEWER_IMAGE_EVENT = new Schema.Parser().parse("""
-      {"type": "record", "name": "ImageEvent", "namespace": "dev.fovea.avro", "fields": [
-        {"name": "id", "type": "string"},
-        {"name": "data", "type": "bytes"},
-        {"name": "contentType", "type": ["null", "string"], "default": null},
-        {"name": "timestamp", "type": {"type": "long", "logicalType": "timestamp-millis"}},
-        {"name": "attributes", "type": {"type": "map", "values": "string"}, "default": {}},
-        {"name": "source", "type": "string", "default": "camera"}]}""");
+    /** ImageEvent as a future producer might write it: one more field, with a default. */
+    private static final Schema NEWER_IMAGE_EVENT =
+            new Schema.Parser()
+                    .parse(
+                            """
+{"type": "record", "name": "ImageEvent", "namespace": "dev.fovea.avro", "fields": [
+  {"name": "id", "type": "string"},
+  {"name": "data", "type": "bytes"},
+  {"name": "contentType", "type": ["null", "string"], "default": null},
+  {"name": "timestamp", "type": {"type": "long", "logicalType": "timestamp-millis"}},
+  {"name": "attributes", "type": {"type": "map", "values": "string"}, "default": {}},
+  {"name": "source", "type": "string", "default": "camera"}]}""");
 
-  private LocalSchemaRegistry registry;
-  private SchemaRegistryClient client;
+    private LocalSchemaRegistry registry;
+    private SchemaRegistryClient client;
 
-  @BeforeEach
-  void startRegistry() {
-    registry = LocalSchemaRegistry.start("localhost", 0, null);
-    client = new HttpSchemaRegistryClient(registry.url());
-  }
-
-  @AfterEach
-  void stopRegistry() {
-    registry.close();
-  }
-
-  @Test
-  void shouldRoundTripAnImageEvent() {
-    assertEquals(Records.imageEvent(), roundTrip(ImageEvent.class, Records.imageEvent()));
-  }
-
-  @Test
-  void shouldRoundTripAPrediction() {
-    assertEquals(Records.prediction(), roundTrip(Prediction.class, Records.prediction()));
-  }
-
-  @Test
-  void shouldRoundTripADeadLetter() {
-    assertEquals(Records.deadLetter(), roundTrip(DeadLetter.class, Records.deadLetter()));
-  }
-
-  @Test
-  void shouldFrameValuesAsMagicByteThenBigEndianIdThenPlainAvro() throws IOException {
-    client.register("other-value", Prediction.getClassSchema()); // so that the id is not 1
-    ImageEvent event = Records.imageEvent();
-
-    byte[] framed = serde(ImageEvent.class).serializer().serialize(TOPIC, event);
-
-    int id = client.lookup(SUBJECT, ImageEvent.getClassSchema()).id();
-    assertEquals(2, id);
-    assertEquals(0, framed[0]);
-    assertArrayEquals(new byte[] {0, 0, 0, 2}, Arrays.copyOfRange(framed, 1, 5));
-    assertEquals(id, WireFormat.schemaId(framed));
-    assertArrayEquals(plainAvro(event), Arrays.copyOfRange(framed, 5, framed.length));
-  }
-
-  @Test
-  void shouldReadRecordsWrittenWithAnOlderSchema() throws IOException {
-    GenericRecord old = new GenericData.Record(OLDER_IMAGE_EVENT);
-    old.put("id", "img-1");
-    old.put("data", ByteBuffer.wrap(new byte[] {1, 2, 3}));
-    old.put("timestamp", Records.TAKEN.toEpochMilli());
-    int id = client.register(SUBJECT, OLDER_IMAGE_EVENT);
-
-    ImageEvent read = deserializer().deserialize(TOPIC, frame(id, OLDER_IMAGE_EVENT, old));
-
-    assertEquals("img-1", read.getId());
-    assertEquals(ByteBuffer.wrap(new byte[] {1, 2, 3}), read.getData());
-    assertEquals(Records.TAKEN, read.getTimestamp());
-    assertNull(read.getContentType(), "a field the writer lacked takes its default");
-    assertEquals(Map.of(), read.getAttributes());
-  }
-
-  @Test
-  void shouldReadRecordsWrittenWithANewerSchema() throws IOException {
-    ImageEvent event = Records.imageEvent();
-    GenericRecord newer = new GenericData.Record(NEWER_IMAGE_EVENT);
-    newer.put("id", event.getId());
-    newer.put("data", event.getData());
-    newer.put("contentType", event.getContentType());
-    newer.put("timestamp", event.getTimestamp().toEpochMilli());
-    newer.put("attributes", event.getAttributes());
-    newer.put("source", "scanner");
-    client.register(SUBJECT, ImageEvent.getClassSchema());
-    int id = client.register(SUBJECT, NEWER_IMAGE_EVENT);
-
-    assertEquals(event, deserializer().deserialize(TOPIC, frame(id, NEWER_IMAGE_EVENT, newer)));
-  }
-
-  @Test
-  void shouldDecodeInPlaceFromAByteBufferSlice() {
-    byte[] framed = serde(ImageEvent.class).serializer().serialize(TOPIC, Records.imageEvent());
-    byte[] batch = new byte[framed.length + 10];
-    System.arraycopy(framed, 0, batch, 7, framed.length);
-    ByteBuffer slice = ByteBuffer.wrap(batch, 7, framed.length).slice();
-
-    assertEquals(Records.imageEvent(), deserializer().deserialize(TOPIC, new RecordHeaders(), slice));
-  }
-
-  @Test
-  void shouldMapNullToNullBothWays() {
-    ConfluentAvroSerde<ImageEvent> serde = serde(ImageEvent.class);
-
-    assertNull(serde.serializer().serialize(TOPIC, null));
-    assertNull(serde.deserializer().deserialize(TOPIC, null));
-    assertTrue(client.subjects().isEmpty(), "nothing to register for a tombstone");
-  }
-
-  @Test
-  void shouldRegisterKeysUnderTheKeySubject() {
-    ConfluentAvroSerde<ImageEvent> serde = serde(ImageEvent.class);
-    serde.configure(Map.of(), true);
-
-    serde.serializer().serialize(TOPIC, Records.imageEvent());
-
-    assertEquals(List.of("images.raw-key"), client.subjects());
-  }
-
-  @Test
-  void shouldOnlyLookUpTheSchemaWhenAutoRegisterIsOff() {
-    ConfluentAvroSerializer<ImageEvent> serializer = new ConfluentAvroSerializer<>(client, false);
-
-    SchemaRegistryException missing =
-        assertThrows(SchemaRegistryException.class, () -> serializer.serialize(TOPIC, Records.imageEvent()));
-    assertEquals(ErrorCodes.SUBJECT_NOT_FOUND, missing.errorCode());
-    assertTrue(client.subjects().isEmpty());
-
-    int id = client.register(SUBJECT, ImageEvent.getClassSchema());
-    assertEquals(id, WireFormat.schemaId(serializer.serialize(TOPIC, Records.imageEvent())));
-  }
-
-  @Test
-  void shouldBuildItselfFromKafkaConfigs() {
-    ConfluentAvroSerde<ImageEvent> serde = new ConfluentAvroSerde<>();
-    serde.configure(Map.of(HttpSchemaRegistryClient.URL_CONFIG, registry.url()), false);
-
-    byte[] framed = serde.serializer().serialize(TOPIC, Records.imageEvent());
-
-    assertEquals(Records.imageEvent(), serde.deserializer().deserialize(TOPIC, framed));
-    assertEquals(List.of(SUBJECT), client.subjects());
-  }
-
-  @Test
-  void shouldRequireTheRegistryUrlWhenConfiguredByKafka() {
-    ConfigException e =
-        assertThrows(ConfigException.class, () -> new ConfluentAvroSerde<ImageEvent>().configure(Map.of(), false));
-    assertTrue(e.getMessage().contains("schema.registry.url is required"), e.getMessage());
-  }
-
-  @Test
-  void shouldSayWhichRecordCannotBeWritten() {
-    ImageEvent withoutId = new ImageEvent(null, ByteBuffer.allocate(0), null, Records.TAKEN, Map.of());
-
-    SerializationException e = assertThrows(SerializationException.class,
-        () -> serde(ImageEvent.class).serializer().serialize(TOPIC, withoutId));
-    assertTrue(e.getMessage().startsWith("cannot serialize a dev.fovea.avro.ImageEvent for topic images.raw: "),
-        e.getMessage());
-    assertTrue(e.getMessage().contains("ImageEvent.id"), e.getMessage());
-  }
-
-  @Test
-  void shouldSayHowToConfigureASerdeUsedTooEarly() {
-    IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> new ConfluentAvroSerde<ImageEvent>().serializer());
-    assertTrue(e.getMessage().startsWith("ConfluentAvroSerde is not configured"), e.getMessage());
-  }
-
-  @Test
-  void shouldRejectAWrongMagicByte() {
-    byte[] json = "{\"id\":\"img-1\"}".getBytes(StandardCharsets.UTF_8);
-
-    WireFormatException e = assertThrows(WireFormatException.class, () -> deserializer().deserialize(TOPIC, json));
-    assertTrue(e.getMessage().startsWith("magic byte 0x7b, expected 0x00: the value is not in the Confluent wire "
-        + "format (JSON?)"), e.getMessage());
-  }
-
-  @Test
-  void shouldRejectValuesShorterThanTheHeader() {
-    WireFormatException shorter =
-        assertThrows(WireFormatException.class, () -> deserializer().deserialize(TOPIC, new byte[] {0, 0, 1}));
-    assertTrue(shorter.getMessage().contains("value of 3 bytes is shorter than the 5-byte Confluent header"),
-        shorter.getMessage());
-
-    WireFormatException empty =
-        assertThrows(WireFormatException.class, () -> deserializer().deserialize(TOPIC, new byte[0]));
-    assertTrue(empty.getMessage().startsWith("empty value"), empty.getMessage());
-  }
-
-  @Test
-  void shouldRejectBytesThatAreNotAvroOfTheWriterSchema() {
-    int id = client.register(SUBJECT, ImageEvent.getClassSchema());
-    // 0x01 is the zig-zag varint -1: a negative length for the id string.
-    byte[] garbage = {0, 0, 0, 0, (byte) id, 0x01};
-
-    WireFormatException e = assertThrows(WireFormatException.class, () -> deserializer().deserialize(TOPIC, garbage));
-    assertTrue(e.getMessage().contains("does not decode as Avro with its writer schema (id " + id + ")"),
-        e.getMessage());
-  }
-
-  @Test
-  void shouldRejectBytesLeftAfterTheRecord() {
-    byte[] framed = serde(ImageEvent.class).serializer().serialize(TOPIC, Records.imageEvent());
-    byte[] longer = Arrays.copyOf(framed, framed.length + 3);
-
-    WireFormatException e = assertThrows(WireFormatException.class, () -> deserializer().deserialize(TOPIC, longer));
-    assertTrue(e.getMessage().contains("bytes are left after the record"), e.getMessage());
-  }
-
-  @Test
-  void shouldRejectAWriterSchemaOfAnotherRecordType() {
-    byte[] prediction = serde(Prediction.class).serializer().serialize(TOPIC, Records.prediction());
-
-    SerializationException e =
-        assertThrows(SerializationException.class, () -> deserializer().deserialize(TOPIC, prediction));
-    assertTrue(e.getMessage().contains("(dev.fovea.avro.Prediction) cannot be read as dev.fovea.avro.ImageEvent"),
-        e.getMessage());
-  }
-
-  @Test
-  void shouldPropagateAnUnknownSchemaIdAsBadDataNotAsAnOutage() {
-    byte[] unknown = {0, 0, 0, 3, (byte) 0xe7, 0};
-
-    SchemaRegistryException e =
-        assertThrows(SchemaRegistryException.class, () -> deserializer().deserialize(TOPIC, unknown));
-    assertEquals(ErrorCodes.SCHEMA_NOT_FOUND, e.errorCode());
-    assertFalse(e instanceof RegistryUnavailableException);
-    assertTrue(e.getMessage().startsWith("unknown schema id 999: the record was written against a different "
-        + "registry?"), e.getMessage());
-  }
-
-  @Test
-  void shouldTellAnUnreachableRegistryApartFromBadData() throws IOException {
-    int closedPort;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      closedPort = socket.getLocalPort();
+    @BeforeEach
+    void startRegistry() {
+        registry = LocalSchemaRegistry.start("localhost", 0, null);
+        client = new HttpSchemaRegistryClient(registry.url());
     }
-    String url = "http://localhost:" + closedPort;
-    ConfluentAvroDeserializer<ImageEvent> deserializer =
-        new ConfluentAvroDeserializer<>(new HttpSchemaRegistryClient(url), ImageEvent.class);
 
-    RegistryUnavailableException e = assertThrows(RegistryUnavailableException.class,
-        () -> deserializer.deserialize(TOPIC, new byte[] {0, 0, 0, 0, 1, 0}));
-    assertFalse(SerializationException.class.isInstance(e), "a handler dead-lettering bad data must not catch it");
-    assertTrue(e.getMessage().contains(url), e.getMessage());
-  }
+    @AfterEach
+    void stopRegistry() {
+        registry.close();
+    }
 
-  @Test
-  void shouldReadTheClassNamedByTheWriterSchemaWithoutAReaderType() {
-    byte[] framed = serde(DeadLetter.class).serializer().serialize("dead-letters", Records.deadLetter());
+    @Test
+    void shouldRoundTripAnImageEvent() {
+        assertEquals(Records.imageEvent(), roundTrip(ImageEvent.class, Records.imageEvent()));
+    }
 
-    SpecificRecord read = new ConfluentAvroDeserializer<>(client).deserialize("dead-letters", framed);
+    @Test
+    void shouldRoundTripAPrediction() {
+        assertEquals(Records.prediction(), roundTrip(Prediction.class, Records.prediction()));
+    }
 
-    assertEquals(Records.deadLetter(), assertInstanceOf(DeadLetter.class, read));
-  }
+    @Test
+    void shouldRoundTripADeadLetter() {
+        assertEquals(Records.deadLetter(), roundTrip(DeadLetter.class, Records.deadLetter()));
+    }
 
-  private <T extends SpecificRecord> T roundTrip(Class<T> type, T record) {
-    ConfluentAvroSerde<T> serde = serde(type);
-    return serde.deserializer().deserialize(TOPIC, serde.serializer().serialize(TOPIC, record));
-  }
+    @Test
+    void shouldFrameValuesAsMagicByteThenBigEndianIdThenPlainAvro() throws IOException {
+        client.register("other-value", Prediction.getClassSchema()); // so that the id is not 1
+        ImageEvent event = Records.imageEvent();
 
-  private <T extends SpecificRecord> ConfluentAvroSerde<T> serde(Class<T> type) {
-    return new ConfluentAvroSerde<>(client, type, true);
-  }
+        byte[] framed = serde(ImageEvent.class).serializer().serialize(TOPIC, event);
 
-  private ConfluentAvroDeserializer<ImageEvent> deserializer() {
-    return new ConfluentAvroDeserializer<>(client, ImageEvent.class);
-  }
+        int id = client.lookup(SUBJECT, ImageEvent.getClassSchema()).id();
+        assertEquals(2, id);
+        assertEquals(0, framed[0]);
+        assertArrayEquals(new byte[] {0, 0, 0, 2}, Arrays.copyOfRange(framed, 1, 5));
+        assertEquals(id, WireFormat.schemaId(framed));
+        assertArrayEquals(plainAvro(event), Arrays.copyOfRange(framed, 5, framed.length));
+    }
 
-  private static byte[] plainAvro(ImageEvent event) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-    new SpecificDatumWriter<>(ImageEvent.class).write(event, encoder);
-    encoder.flush();
-    return out.toByteArray();
-  }
+    @Test
+    void shouldReadRecordsWrittenWithAnOlderSchema() throws IOException {
+        GenericRecord old = new GenericData.Record(OLDER_IMAGE_EVENT);
+        old.put("id", "img-1");
+        old.put("data", ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        old.put("timestamp", Records.TAKEN.toEpochMilli());
+        int id = client.register(SUBJECT, OLDER_IMAGE_EVENT);
 
-  /** What a producer on another schema version, or in another language, puts on the topic. */
-  private static byte[] frame(int id, Schema schema, GenericRecord record) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(new byte[] {0, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id});
-    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-    new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
-    encoder.flush();
-    return out.toByteArray();
-  }
+        ImageEvent read = deserializer().deserialize(TOPIC, frame(id, OLDER_IMAGE_EVENT, old));
+
+        assertEquals("img-1", read.getId());
+        assertEquals(ByteBuffer.wrap(new byte[] {1, 2, 3}), read.getData());
+        assertEquals(Records.TAKEN, read.getTimestamp());
+        assertNull(read.getContentType(), "a field the writer lacked takes its default");
+        assertEquals(Map.of(), read.getAttributes());
+    }
+
+    @Test
+    void shouldReadRecordsWrittenWithANewerSchema() throws IOException {
+        ImageEvent event = Records.imageEvent();
+        GenericRecord newer = new GenericData.Record(NEWER_IMAGE_EVENT);
+        newer.put("id", event.getId());
+        newer.put("data", event.getData());
+        newer.put("contentType", event.getContentType());
+        newer.put("timestamp", event.getTimestamp().toEpochMilli());
+        newer.put("attributes", event.getAttributes());
+        newer.put("source", "scanner");
+        client.register(SUBJECT, ImageEvent.getClassSchema());
+        int id = client.register(SUBJECT, NEWER_IMAGE_EVENT);
+
+        assertEquals(event, deserializer().deserialize(TOPIC, frame(id, NEWER_IMAGE_EVENT, newer)));
+    }
+
+    @Test
+    void shouldDecodeInPlaceFromAByteBufferSlice() {
+        byte[] framed = serde(ImageEvent.class).serializer().serialize(TOPIC, Records.imageEvent());
+        byte[] batch = new byte[framed.length + 10];
+        System.arraycopy(framed, 0, batch, 7, framed.length);
+        ByteBuffer slice = ByteBuffer.wrap(batch, 7, framed.length).slice();
+
+        assertEquals(
+                Records.imageEvent(),
+                deserializer().deserialize(TOPIC, new RecordHeaders(), slice));
+    }
+
+    @Test
+    void shouldMapNullToNullBothWays() {
+        ConfluentAvroSerde<ImageEvent> serde = serde(ImageEvent.class);
+
+        assertNull(serde.serializer().serialize(TOPIC, null));
+        assertNull(serde.deserializer().deserialize(TOPIC, null));
+        assertTrue(client.subjects().isEmpty(), "nothing to register for a tombstone");
+    }
+
+    @Test
+    void shouldRegisterKeysUnderTheKeySubject() {
+        ConfluentAvroSerde<ImageEvent> serde = serde(ImageEvent.class);
+        serde.configure(Map.of(), true);
+
+        serde.serializer().serialize(TOPIC, Records.imageEvent());
+
+        assertEquals(List.of("images.raw-key"), client.subjects());
+    }
+
+    @Test
+    void shouldOnlyLookUpTheSchemaWhenAutoRegisterIsOff() {
+        ConfluentAvroSerializer<ImageEvent> serializer =
+                new ConfluentAvroSerializer<>(client, false);
+
+        SchemaRegistryException missing =
+                assertThrows(
+                        SchemaRegistryException.class,
+                        () -> serializer.serialize(TOPIC, Records.imageEvent()));
+        assertEquals(ErrorCodes.SUBJECT_NOT_FOUND, missing.errorCode());
+        assertTrue(client.subjects().isEmpty());
+
+        int id = client.register(SUBJECT, ImageEvent.getClassSchema());
+        assertEquals(id, WireFormat.schemaId(serializer.serialize(TOPIC, Records.imageEvent())));
+    }
+
+    @Test
+    void shouldBuildItselfFromKafkaConfigs() {
+        ConfluentAvroSerde<ImageEvent> serde = new ConfluentAvroSerde<>();
+        serde.configure(Map.of(HttpSchemaRegistryClient.URL_CONFIG, registry.url()), false);
+
+        byte[] framed = serde.serializer().serialize(TOPIC, Records.imageEvent());
+
+        assertEquals(Records.imageEvent(), serde.deserializer().deserialize(TOPIC, framed));
+        assertEquals(List.of(SUBJECT), client.subjects());
+    }
+
+    @Test
+    void shouldRequireTheRegistryUrlWhenConfiguredByKafka() {
+        ConfigException e =
+                assertThrows(
+                        ConfigException.class,
+                        () -> new ConfluentAvroSerde<ImageEvent>().configure(Map.of(), false));
+        assertTrue(e.getMessage().contains("schema.registry.url is required"), e.getMessage());
+    }
+
+    @Test
+    void shouldSayWhichRecordCannotBeWritten() {
+        ImageEvent withoutId =
+                new ImageEvent(null, ByteBuffer.allocate(0), null, Records.TAKEN, Map.of());
+
+        SerializationException e =
+                assertThrows(
+                        SerializationException.class,
+                        () -> serde(ImageEvent.class).serializer().serialize(TOPIC, withoutId));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "cannot serialize a dev.fovea.avro.ImageEvent for topic images.raw:"
+                                        + " "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("ImageEvent.id"), e.getMessage());
+    }
+
+    @Test
+    void shouldSayHowToConfigureASerdeUsedTooEarly() {
+        IllegalStateException e =
+                assertThrows(
+                        IllegalStateException.class,
+                        () -> new ConfluentAvroSerde<ImageEvent>().serializer());
+        assertTrue(
+                e.getMessage().startsWith("ConfluentAvroSerde is not configured"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectAWrongMagicByte() {
+        byte[] json = "{\"id\":\"img-1\"}".getBytes(StandardCharsets.UTF_8);
+
+        WireFormatException e =
+                assertThrows(
+                        WireFormatException.class, () -> deserializer().deserialize(TOPIC, json));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "magic byte 0x7b, expected 0x00: the value is not in the Confluent"
+                                        + " wire format (JSON?)"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldRejectValuesShorterThanTheHeader() {
+        WireFormatException shorter =
+                assertThrows(
+                        WireFormatException.class,
+                        () -> deserializer().deserialize(TOPIC, new byte[] {0, 0, 1}));
+        assertTrue(
+                shorter.getMessage()
+                        .contains("value of 3 bytes is shorter than the 5-byte Confluent header"),
+                shorter.getMessage());
+
+        WireFormatException empty =
+                assertThrows(
+                        WireFormatException.class,
+                        () -> deserializer().deserialize(TOPIC, new byte[0]));
+        assertTrue(empty.getMessage().startsWith("empty value"), empty.getMessage());
+    }
+
+    @Test
+    void shouldRejectBytesThatAreNotAvroOfTheWriterSchema() {
+        int id = client.register(SUBJECT, ImageEvent.getClassSchema());
+        // 0x01 is the zig-zag varint -1: a negative length for the id string.
+        byte[] garbage = {0, 0, 0, 0, (byte) id, 0x01};
+
+        WireFormatException e =
+                assertThrows(
+                        WireFormatException.class,
+                        () -> deserializer().deserialize(TOPIC, garbage));
+        assertTrue(
+                e.getMessage()
+                        .contains("does not decode as Avro with its writer schema (id " + id + ")"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldRejectBytesLeftAfterTheRecord() {
+        byte[] framed = serde(ImageEvent.class).serializer().serialize(TOPIC, Records.imageEvent());
+        byte[] longer = Arrays.copyOf(framed, framed.length + 3);
+
+        WireFormatException e =
+                assertThrows(
+                        WireFormatException.class, () -> deserializer().deserialize(TOPIC, longer));
+        assertTrue(e.getMessage().contains("bytes are left after the record"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectAWriterSchemaOfAnotherRecordType() {
+        byte[] prediction =
+                serde(Prediction.class).serializer().serialize(TOPIC, Records.prediction());
+
+        SerializationException e =
+                assertThrows(
+                        SerializationException.class,
+                        () -> deserializer().deserialize(TOPIC, prediction));
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "(dev.fovea.avro.Prediction) cannot be read as"
+                                        + " dev.fovea.avro.ImageEvent"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldPropagateAnUnknownSchemaIdAsBadDataNotAsAnOutage() {
+        byte[] unknown = {0, 0, 0, 3, (byte) 0xe7, 0};
+
+        SchemaRegistryException e =
+                assertThrows(
+                        SchemaRegistryException.class,
+                        () -> deserializer().deserialize(TOPIC, unknown));
+        assertEquals(ErrorCodes.SCHEMA_NOT_FOUND, e.errorCode());
+        assertFalse(e instanceof RegistryUnavailableException);
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "unknown schema id 999: the record was written against a different "
+                                        + "registry?"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldTellAnUnreachableRegistryApartFromBadData() throws IOException {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        String url = "http://localhost:" + closedPort;
+        ConfluentAvroDeserializer<ImageEvent> deserializer =
+                new ConfluentAvroDeserializer<>(
+                        new HttpSchemaRegistryClient(url), ImageEvent.class);
+
+        RegistryUnavailableException e =
+                assertThrows(
+                        RegistryUnavailableException.class,
+                        () -> deserializer.deserialize(TOPIC, new byte[] {0, 0, 0, 0, 1, 0}));
+        assertFalse(
+                SerializationException.class.isInstance(e),
+                "a handler dead-lettering bad data must not catch it");
+        assertTrue(e.getMessage().contains(url), e.getMessage());
+    }
+
+    @Test
+    void shouldReadTheClassNamedByTheWriterSchemaWithoutAReaderType() {
+        byte[] framed =
+                serde(DeadLetter.class)
+                        .serializer()
+                        .serialize("dead-letters", Records.deadLetter());
+
+        SpecificRecord read =
+                new ConfluentAvroDeserializer<>(client).deserialize("dead-letters", framed);
+
+        assertEquals(Records.deadLetter(), assertInstanceOf(DeadLetter.class, read));
+    }
+
+    private <T extends SpecificRecord> T roundTrip(Class<T> type, T record) {
+        ConfluentAvroSerde<T> serde = serde(type);
+        return serde.deserializer().deserialize(TOPIC, serde.serializer().serialize(TOPIC, record));
+    }
+
+    private <T extends SpecificRecord> ConfluentAvroSerde<T> serde(Class<T> type) {
+        return new ConfluentAvroSerde<>(client, type, true);
+    }
+
+    private ConfluentAvroDeserializer<ImageEvent> deserializer() {
+        return new ConfluentAvroDeserializer<>(client, ImageEvent.class);
+    }
+
+    private static byte[] plainAvro(ImageEvent event) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new SpecificDatumWriter<>(ImageEvent.class).write(event, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
+
+    /** What a producer on another schema version, or in another language, puts on the topic. */
+    private static byte[] frame(int id, Schema schema, GenericRecord record) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(
+                new byte[] {
+                    0, (byte) (id >>> 24), (byte) (id >>> 16), (byte) (id >>> 8), (byte) id
+                });
+        BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
+        encoder.flush();
+        return out.toByteArray();
+    }
 }

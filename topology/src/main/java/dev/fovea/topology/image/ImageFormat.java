@@ -64,8 +64,10 @@ public enum ImageFormat {
             return Optional.of(WEBP);
         }
         // Classic TIFF is II*\0 or MM\0*; BigTIFF uses 43 (+) instead of 42 (*).
-        if (hasBytesAt(data, 0, 'I', 'I', 42, 0) || hasBytesAt(data, 0, 'M', 'M', 0, 42)
-                || hasBytesAt(data, 0, 'I', 'I', 43, 0) || hasBytesAt(data, 0, 'M', 'M', 0, 43)) {
+        if (hasBytesAt(data, 0, 'I', 'I', 42, 0)
+                || hasBytesAt(data, 0, 'M', 'M', 0, 42)
+                || hasBytesAt(data, 0, 'I', 'I', 43, 0)
+                || hasBytesAt(data, 0, 'M', 'M', 0, 43)) {
             return Optional.of(TIFF);
         }
         return sniffIsoBaseMedia(data);
@@ -80,9 +82,10 @@ public enum ImageFormat {
             return Optional.empty();
         }
         int semicolon = contentType.indexOf(';');
-        String mediaType = (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
-                .trim()
-                .toLowerCase(Locale.ROOT);
+        String mediaType =
+                (semicolon < 0 ? contentType : contentType.substring(0, semicolon))
+                        .trim()
+                        .toLowerCase(Locale.ROOT);
         for (ImageFormat format : values()) {
             if (format.contentTypes.contains(mediaType)) {
                 return Optional.of(format);
@@ -100,8 +103,11 @@ public enum ImageFormat {
         if (!hasAsciiAt(data, 0, "BM") || data.length < 18) {
             return false;
         }
-        int dibHeaderSize = (data[14] & 0xFF) | (data[15] & 0xFF) << 8
-                | (data[16] & 0xFF) << 16 | (data[17] & 0xFF) << 24;
+        int dibHeaderSize =
+                (data[14] & 0xFF)
+                        | (data[15] & 0xFF) << 8
+                        | (data[16] & 0xFF) << 16
+                        | (data[17] & 0xFF) << 24;
         return switch (dibHeaderSize) {
             case 12, 16, 40, 52, 56, 64, 108, 124 -> true;
             default -> false;
@@ -118,7 +124,11 @@ public enum ImageFormat {
         if (data.length < 12 || !hasAsciiAt(data, 4, "ftyp")) {
             return Optional.empty();
         }
-        long boxSize = (data[0] & 0xFFL) << 24 | (data[1] & 0xFF) << 16 | (data[2] & 0xFF) << 8 | (data[3] & 0xFF);
+        long boxSize =
+                (data[0] & 0xFFL) << 24
+                        | (data[1] & 0xFF) << 16
+                        | (data[2] & 0xFF) << 8
+                        | (data[3] & 0xFF);
         int boxEnd = (int) Math.min(boxSize, data.length);
         // The major brand sits at offset 8; compatible brands follow a 4-byte minor version.
         Set<String> brands = new HashSet<>();

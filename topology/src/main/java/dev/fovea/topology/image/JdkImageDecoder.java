@@ -1,6 +1,7 @@
 package dev.fovea.topology.image;
 
 import dev.fovea.topology.Reason;
+
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.event.IIOReadProgressListener;
@@ -22,6 +24,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * library beyond the JDK's.
  *
  * <p>What it does, in order:
+ *
  * <ol>
  *   <li>The format is sniffed from the magic bytes; the declared content type is only consulted
  *       when no signature matches, to tell "unsupported format" from "broken file". The bytes win
@@ -33,42 +36,48 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *       is how the JDK's JPEG reader reports a truncated or corrupt file, and it fills the missing
  *       rows with grey rather than failing. Warnings raised while the header is read (an invalid
  *       embedded ICC profile, which is then ignored) do not affect pixels and are accepted.
- *   <li>The pixels are converted to 8-bit RGB: alpha is dropped and gray is replicated, see
- *       {@link RgbConversion}.
+ *   <li>The pixels are converted to 8-bit RGB: alpha is dropped and gray is replicated, see {@link
+ *       RgbConversion}.
  * </ol>
  *
  * <p>Thread-safe: each call creates its own {@link ImageReader} (they are not shareable) from
- * provider instances looked up once here. Peak memory for one call is the reader's image (3 bytes
- * a pixel for most JPEGs, more with alpha or 16 bits) plus the RGB copy: 240 MB and up at the
+ * provider instances looked up once here. Peak memory for one call is the reader's image (3 bytes a
+ * pixel for most JPEGs, more with alpha or 16 bits) plus the RGB copy: 240 MB and up at the
  * 40-megapixel default.
  *
- * <p>Known limits of the JDK readers: CMYK/YCCK JPEGs and 12-bit JPEGs are rejected as
- * undecodable; a JPEG's embedded ICC profile is applied (converting to sRGB, as browsers do,
- * where {@code tf.io.decode_jpeg} and PIL ignore it).
+ * <p>Known limits of the JDK readers: CMYK/YCCK JPEGs and 12-bit JPEGs are rejected as undecodable;
+ * a JPEG's embedded ICC profile is applied (converting to sRGB, as browsers do, where {@code
+ * tf.io.decode_jpeg} and PIL ignore it).
  */
 public final class JdkImageDecoder implements ImageDecoder {
 
-    /** 40 megapixels, 120 MB as RGB: above the 12 to 24 megapixels phone cameras save by default. */
+    /**
+     * 40 megapixels, 120 MB as RGB: above the 12 to 24 megapixels phone cameras save by default.
+     */
     public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
 
     /** The RGB output is one byte array, and a Java array holds at most about 2^31 elements. */
     public static final long MAX_SUPPORTED_PIXELS = (Integer.MAX_VALUE - 8) / 3;
 
     private final long maxPixels;
-    private final Map<ImageFormat, ImageReaderSpi> readerProviders = new EnumMap<>(ImageFormat.class);
+    private final Map<ImageFormat, ImageReaderSpi> readerProviders =
+            new EnumMap<>(ImageFormat.class);
 
     public JdkImageDecoder() {
         this(DEFAULT_MAX_PIXELS);
     }
 
     /**
-     * @param maxPixels images whose header declares more pixels (width times height) than this
-     *     are rejected as {@link Reason#IMAGE_TOO_LARGE}; 1 to {@link #MAX_SUPPORTED_PIXELS}
+     * @param maxPixels images whose header declares more pixels (width times height) than this are
+     *     rejected as {@link Reason#IMAGE_TOO_LARGE}; 1 to {@link #MAX_SUPPORTED_PIXELS}
      */
     public JdkImageDecoder(long maxPixels) {
         if (maxPixels < 1 || maxPixels > MAX_SUPPORTED_PIXELS) {
             throw new IllegalArgumentException(
-                    "maxPixels must be between 1 and " + MAX_SUPPORTED_PIXELS + ", got " + maxPixels);
+                    "maxPixels must be between 1 and "
+                            + MAX_SUPPORTED_PIXELS
+                            + ", got "
+                            + maxPixels);
         }
         this.maxPixels = maxPixels;
         for (ImageFormat format : ImageFormat.values()) {
@@ -79,16 +88,19 @@ public final class JdkImageDecoder implements ImageDecoder {
     }
 
     @Override
-    public DecodedImage decode(byte[] data, String contentTypeOrNull) throws ImageRejectedException {
+    public DecodedImage decode(byte[] data, String contentTypeOrNull)
+            throws ImageRejectedException {
         if (data == null || data.length == 0) {
             throw new ImageRejectedException(Reason.UNDECODABLE_IMAGE, "image data is empty");
         }
         ImageFormat format = detectFormat(data, contentTypeOrNull);
         BufferedImage image = readFirstImage(format, data);
-        return new DecodedImage(image.getWidth(), image.getHeight(), RgbConversion.toRgb(image), format);
+        return new DecodedImage(
+                image.getWidth(), image.getHeight(), RgbConversion.toRgb(image), format);
     }
 
-    private static ImageFormat detectFormat(byte[] data, String contentTypeOrNull) throws ImageRejectedException {
+    private static ImageFormat detectFormat(byte[] data, String contentTypeOrNull)
+            throws ImageRejectedException {
         Optional<ImageFormat> sniffed = ImageFormat.sniff(data);
         if (sniffed.isPresent()) {
             if (!sniffed.get().supported()) {
@@ -100,18 +112,22 @@ public final class JdkImageDecoder implements ImageDecoder {
         if (declared.isPresent() && !declared.get().supported()) {
             throw unsupported(declared.get());
         }
-        throw new ImageRejectedException(Reason.UNDECODABLE_IMAGE, "data does not start with a known image signature");
+        throw new ImageRejectedException(
+                Reason.UNDECODABLE_IMAGE, "data does not start with a known image signature");
     }
 
     private static ImageRejectedException unsupported(ImageFormat format) {
         return new ImageRejectedException(
-                Reason.UNSUPPORTED_FORMAT, format + " images are not supported; send JPEG, PNG, GIF or BMP");
+                Reason.UNSUPPORTED_FORMAT,
+                format + " images are not supported; send JPEG, PNG, GIF or BMP");
     }
 
-    private BufferedImage readFirstImage(ImageFormat format, byte[] data) throws ImageRejectedException {
+    private BufferedImage readFirstImage(ImageFormat format, byte[] data)
+            throws ImageRejectedException {
         // A memory-cached stream over the array: ImageIO.createImageInputStream would spill to a
         // temporary file unless the global ImageIO.setUseCache(false) were set.
-        try (ImageInputStream input = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
+        try (ImageInputStream input =
+                new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
             ImageReader reader = readerProviders.get(format).createReaderInstance();
             try {
                 reader.setInput(input, true, true);
@@ -135,25 +151,39 @@ public final class JdkImageDecoder implements ImageDecoder {
         }
     }
 
-    private void checkSize(ImageFormat format, int width, int height) throws ImageRejectedException {
+    private void checkSize(ImageFormat format, int width, int height)
+            throws ImageRejectedException {
         if (width <= 0 || height <= 0) {
             throw new ImageRejectedException(
-                    Reason.UNDECODABLE_IMAGE, format + " header declares an empty image (" + width + "x" + height + ")");
+                    Reason.UNDECODABLE_IMAGE,
+                    format + " header declares an empty image (" + width + "x" + height + ")");
         }
         long pixels = (long) width * height;
         if (pixels > maxPixels) {
-            throw new ImageRejectedException(Reason.IMAGE_TOO_LARGE, format + " image is " + width + "x" + height
-                    + " (" + pixels + " pixels), over the limit of " + maxPixels + " pixels");
+            throw new ImageRejectedException(
+                    Reason.IMAGE_TOO_LARGE,
+                    format
+                            + " image is "
+                            + width
+                            + "x"
+                            + height
+                            + " ("
+                            + pixels
+                            + " pixels), over the limit of "
+                            + maxPixels
+                            + " pixels");
         }
     }
 
     private static ImageRejectedException corrupt(ImageFormat format, Throwable cause) {
-        return new ImageRejectedException(Reason.UNDECODABLE_IMAGE, format + " data is truncated or corrupt", cause);
+        return new ImageRejectedException(
+                Reason.UNDECODABLE_IMAGE, format + " data is truncated or corrupt", cause);
     }
 
     private static ImageReaderSpi findReaderProvider(ImageFormat format) {
         // ImageIO's format names for the four supported formats are their enum names in lower case.
-        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.name().toLowerCase(Locale.ROOT));
+        Iterator<ImageReader> readers =
+                ImageIO.getImageReadersByFormatName(format.name().toLowerCase(Locale.ROOT));
         if (!readers.hasNext()) {
             throw new IllegalStateException("this JDK has no ImageIO reader for " + format);
         }
@@ -167,7 +197,8 @@ public final class JdkImageDecoder implements ImageDecoder {
      * Notes whether a warning arrived between the start and the end of pixel decoding. Only two of
      * the progress callbacks matter; the others are required by the interface.
      */
-    private static final class PixelWarningDetector implements IIOReadWarningListener, IIOReadProgressListener {
+    private static final class PixelWarningDetector
+            implements IIOReadWarningListener, IIOReadProgressListener {
         private boolean decodingPixels;
         private boolean warnedDuringPixels;
 

@@ -15,25 +15,28 @@ import java.awt.image.SinglePixelPackedSampleModel;
 /**
  * Copies any {@link BufferedImage} into interleaved 8-bit RGB.
  *
- * <p>The common layouts that ImageIO's readers produce are read straight from the raster's
- * backing array, which is several times faster than {@link BufferedImage#getRGB} (a virtual call
- * and a colour-model conversion per pixel):
+ * <p>The common layouts that ImageIO's readers produce are read straight from the raster's backing
+ * array, which is several times faster than {@link BufferedImage#getRGB} (a virtual call and a
+ * colour-model conversion per pixel):
+ *
  * <ul>
- *   <li>8-bit component layouts: TYPE_3BYTE_BGR (JPEG, BMP, PNG), TYPE_4BYTE_ABGR and the
- *       custom RGB/RGBA orders of PNG, TYPE_BYTE_GRAY;
+ *   <li>8-bit component layouts: TYPE_3BYTE_BGR (JPEG, BMP, PNG), TYPE_4BYTE_ABGR and the custom
+ *       RGB/RGBA orders of PNG, TYPE_BYTE_GRAY;
  *   <li>packed ints with 8-bit channels: TYPE_INT_RGB, TYPE_INT_ARGB, TYPE_INT_BGR;
  *   <li>other byte or short component layouts (16-bit PNG), a row at a time, scaled to 8 bits.
  * </ul>
+ *
  * Everything else (palettes, packed 16-bit, premultiplied alpha) goes through {@code getRGB}.
  *
  * <p>Deliberate departures from what Java2D would do:
+ *
  * <ul>
  *   <li><b>Alpha is dropped</b>, not composited: the stored colour is kept as is. This is what
  *       {@code tf.io.decode_png(channels=3)}, PIL's {@code convert("RGB")} and therefore Keras'
  *       {@code load_img} do, so the models see transparent images as they saw them in training.
- *   <li><b>Gray is replicated</b> into R=G=B unchanged. Java2D labels TYPE_BYTE_GRAY as linear
- *       gray and {@code getRGB} brightens it to sRGB (gray 100 becomes 170), but gray samples in
- *       JPEG and PNG files are gamma-encoded already; replication is what TensorFlow and PIL do.
+ *   <li><b>Gray is replicated</b> into R=G=B unchanged. Java2D labels TYPE_BYTE_GRAY as linear gray
+ *       and {@code getRGB} brightens it to sRGB (gray 100 becomes 170), but gray samples in JPEG
+ *       and PNG files are gamma-encoded already; replication is what TensorFlow and PIL do.
  *   <li><b>RGB samples are taken as they are</b>, whatever RGB colour space the image declares,
  *       again like TensorFlow and PIL. (The JDK's JPEG reader has already applied an embedded ICC
  *       profile by then; that one conversion stays.)
@@ -56,12 +59,14 @@ final class RgbConversion {
                         && hasEightBitColour(colorModel)) {
                     return fromByteComponents(raster, bytes, layout, gray);
                 }
-                if (buffer.getDataType() == DataBuffer.TYPE_BYTE || buffer.getDataType() == DataBuffer.TYPE_USHORT) {
+                if (buffer.getDataType() == DataBuffer.TYPE_BYTE
+                        || buffer.getDataType() == DataBuffer.TYPE_USHORT) {
                     return fromComponentSamples(raster, colorModel, gray);
                 }
             }
         }
-        if (colorModel instanceof DirectColorModel && !colorModel.isAlphaPremultiplied()
+        if (colorModel instanceof DirectColorModel
+                && !colorModel.isAlphaPremultiplied()
                 && buffer instanceof DataBufferInt ints
                 && raster.getSampleModel() instanceof SinglePixelPackedSampleModel layout
                 && hasEightBitColour(colorModel)) {
@@ -71,8 +76,8 @@ final class RgbConversion {
     }
 
     /**
-     * One or more banks of byte samples, addressed as {@code bankOffset + y * scanlineStride +
-     * x * pixelStride + bandOffset}. Gray reads band 0 for all three outputs.
+     * One or more banks of byte samples, addressed as {@code bankOffset + y * scanlineStride + x *
+     * pixelStride + bandOffset}. Gray reads band 0 for all three outputs.
      */
     private static byte[] fromByteComponents(
             Raster raster, DataBufferByte buffer, ComponentSampleModel layout, boolean gray) {
@@ -81,8 +86,9 @@ final class RgbConversion {
         int pixelStride = layout.getPixelStride();
         int scanlineStride = layout.getScanlineStride();
         // Where this raster's (0, 0) lies in the sample model; non-zero only for child rasters.
-        int origin = -raster.getSampleModelTranslateY() * scanlineStride
-                - raster.getSampleModelTranslateX() * pixelStride;
+        int origin =
+                -raster.getSampleModelTranslateY() * scanlineStride
+                        - raster.getSampleModelTranslateX() * pixelStride;
 
         int greenBand = gray ? 0 : 1;
         int blueBand = gray ? 0 : 2;
@@ -107,11 +113,14 @@ final class RgbConversion {
     }
 
     /** Where the sample model's pixel (0, 0) keeps {@code band}, within that band's bank. */
-    private static int firstSampleIndex(DataBufferByte buffer, ComponentSampleModel layout, int band) {
+    private static int firstSampleIndex(
+            DataBufferByte buffer, ComponentSampleModel layout, int band) {
         return buffer.getOffsets()[layout.getBankIndices()[band]] + layout.getBandOffsets()[band];
     }
 
-    /** Byte or short components of any bit depth (16-bit PNG), a row at a time, rescaled to 8 bits. */
+    /**
+     * Byte or short components of any bit depth (16-bit PNG), a row at a time, rescaled to 8 bits.
+     */
     private static byte[] fromComponentSamples(Raster raster, ColorModel colorModel, boolean gray) {
         int width = raster.getWidth();
         int height = raster.getHeight();
@@ -140,14 +149,16 @@ final class RgbConversion {
         return rgb;
     }
 
-    private static byte[] fromPackedInts(Raster raster, DataBufferInt buffer, SinglePixelPackedSampleModel layout) {
+    private static byte[] fromPackedInts(
+            Raster raster, DataBufferInt buffer, SinglePixelPackedSampleModel layout) {
         int width = raster.getWidth();
         int height = raster.getHeight();
         int scanlineStride = layout.getScanlineStride();
         int[] data = buffer.getData();
-        int base = buffer.getOffset()
-                - raster.getSampleModelTranslateY() * scanlineStride
-                - raster.getSampleModelTranslateX();
+        int base =
+                buffer.getOffset()
+                        - raster.getSampleModelTranslateY() * scanlineStride
+                        - raster.getSampleModelTranslateX();
         // Bands of a DirectColorModel raster are red, green, blue (, alpha), whatever the masks.
         int redShift = layout.getBitOffsets()[0];
         int greenShift = layout.getBitOffsets()[1];

@@ -4,6 +4,7 @@ import dev.fovea.topology.Reason;
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.ImageDecoder;
 import dev.fovea.topology.image.ImageRejectedException;
+
 import java.nio.ByteBuffer;
 
 /** Stage 2: the event's encoded bytes to RGB pixels, rejecting what cannot or must not decode. */
@@ -20,8 +21,13 @@ public final class DecodeImage extends Stage {
     ImageWork apply(ImageWork work) {
         ByteBuffer data = work.event().getData();
         if (data.remaining() > maxImageBytes) {
-            return work.failedWith(new Failure(Reason.IMAGE_TOO_LARGE,
-                    data.remaining() + " bytes exceed the limit of " + maxImageBytes + " (image.max.bytes)"));
+            return work.failedWith(
+                    new Failure(
+                            Reason.IMAGE_TOO_LARGE,
+                            data.remaining()
+                                    + " bytes exceed the limit of "
+                                    + maxImageBytes
+                                    + " (image.max.bytes)"));
         }
         try {
             DecodedImage image = decoder.decode(bytesOf(data), work.event().getContentType());
@@ -33,7 +39,9 @@ public final class DecodeImage extends Stage {
 
     /** The bytes without a copy when the buffer wraps a whole array, as Avro's decoder produces. */
     private static byte[] bytesOf(ByteBuffer data) {
-        if (data.hasArray() && data.arrayOffset() == 0 && data.position() == 0
+        if (data.hasArray()
+                && data.arrayOffset() == 0
+                && data.position() == 0
                 && data.remaining() == data.array().length) {
             return data.array();
         }

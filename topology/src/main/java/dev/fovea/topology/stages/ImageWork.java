@@ -3,12 +3,13 @@ package dev.fovea.topology.stages;
 import dev.fovea.avro.ImageEvent;
 import dev.fovea.topology.Classification;
 import dev.fovea.topology.image.DecodedImage;
+
 import java.nio.charset.StandardCharsets;
 
 /**
- * One image on its way through the stages. Each stage fills in its part or records a
- * {@link Failure}; once failed, later stages pass the work along untouched to the dead-letter
- * branch. Immutable: a stage returns a new value.
+ * One image on its way through the stages. Each stage fills in its part or records a {@link
+ * Failure}; once failed, later stages pass the work along untouched to the dead-letter branch.
+ * Immutable: a stage returns a new value.
  *
  * @param startNanos when the record entered the topology ({@link System#nanoTime()})
  * @param decodeMs time spent parsing the event and decoding the image
@@ -43,7 +44,8 @@ public record ImageWork(
     }
 
     ImageWork withImage(DecodedImage decoded, float elapsedMs) {
-        return new ImageWork(source, startNanos, event, decoded, elapsedMs, classification, failure);
+        return new ImageWork(
+                source, startNanos, event, decoded, elapsedMs, classification, failure);
     }
 
     ImageWork withClassification(Classification result) {

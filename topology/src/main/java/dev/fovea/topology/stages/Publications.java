@@ -7,6 +7,7 @@ import dev.fovea.avro.TopClass;
 import dev.fovea.topology.Classification;
 import dev.fovea.topology.ModelInfo;
 import dev.fovea.topology.TopologySettings;
+
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -33,8 +34,12 @@ public final class Publications {
         for (int index : TopK.indices(p, settings.topK())) {
             top.add(new TopClass(index, model.label(index), p[index]));
         }
-        Timings timings = new Timings(work.decodeMs(), result.queueMs(), result.inferenceMs(),
-                Stage.millisSince(work.startNanos()));
+        Timings timings =
+                new Timings(
+                        work.decodeMs(),
+                        result.queueMs(),
+                        result.inferenceMs(),
+                        Stage.millisSince(work.startNanos()));
         return Prediction.newBuilder()
                 .setImageId(work.event().getId())
                 .setModel(model.name())

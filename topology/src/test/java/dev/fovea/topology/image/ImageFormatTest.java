@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.awt.image.BufferedImage;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -13,12 +11,16 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.NullAndEmptySource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.awt.image.BufferedImage;
+import java.util.Optional;
+
 class ImageFormatTest {
 
     @ParameterizedTest
     @EnumSource(names = {"JPEG", "PNG", "GIF", "BMP"})
     void shouldSniffWhatTheJdkEncodersWrite(ImageFormat format) {
-        byte[] encoded = TestImages.encode(TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), format);
+        byte[] encoded =
+                TestImages.encode(TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), format);
 
         assertEquals(Optional.of(format), ImageFormat.sniff(encoded));
         assertTrue(format.supported());
@@ -32,17 +34,23 @@ class ImageFormatTest {
     @ParameterizedTest
     @ValueSource(strings = {"II*\0", "MM\0*", "II+\0"})
     void shouldSniffTiffInBothByteOrdersAndBigTiff(String magic) {
-        assertEquals(Optional.of(ImageFormat.TIFF), ImageFormat.sniff(TestImages.asciiPadded(magic, 16)));
+        assertEquals(
+                Optional.of(ImageFormat.TIFF),
+                ImageFormat.sniff(TestImages.asciiPadded(magic, 16)));
     }
 
     @Test
     void shouldSniffHeifFromItsMajorBrand() {
-        assertEquals(Optional.of(ImageFormat.HEIF), ImageFormat.sniff(TestImages.ftyp("heic", "mif1", "heic")));
+        assertEquals(
+                Optional.of(ImageFormat.HEIF),
+                ImageFormat.sniff(TestImages.ftyp("heic", "mif1", "heic")));
     }
 
     @Test
     void shouldSniffAvifEvenWhenOnlyACompatibleBrandSaysSo() {
-        assertEquals(Optional.of(ImageFormat.AVIF), ImageFormat.sniff(TestImages.ftyp("mif1", "mif1", "avif")));
+        assertEquals(
+                Optional.of(ImageFormat.AVIF),
+                ImageFormat.sniff(TestImages.ftyp("mif1", "mif1", "avif")));
     }
 
     @Test
@@ -52,7 +60,9 @@ class ImageFormatTest {
 
     @Test
     void shouldNotTakeTextStartingWithBmForABitmap() {
-        assertEquals(Optional.empty(), ImageFormat.sniff(TestImages.asciiPadded("BMW and Audi are car makers", 64)));
+        assertEquals(
+                Optional.empty(),
+                ImageFormat.sniff(TestImages.asciiPadded("BMW and Audi are car makers", 64)));
     }
 
     @ParameterizedTest

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fovea.topology.Reason;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -22,11 +23,14 @@ class ImageRejectedExceptionTest {
     @ParameterizedTest
     @EnumSource(names = {"INVALID_RECORD", "INFERENCE_FAILED"})
     void shouldRefuseReasonsThatAreNotAboutTheImage(Reason reason) {
-        assertThrows(IllegalArgumentException.class, () -> new ImageRejectedException(reason, "why"));
+        assertThrows(
+                IllegalArgumentException.class, () -> new ImageRejectedException(reason, "why"));
     }
 
     @Test
     void shouldCaptureNoStackTrace() {
-        assertEquals(0, new ImageRejectedException(Reason.IMAGE_TOO_LARGE, "why").getStackTrace().length);
+        assertEquals(
+                0,
+                new ImageRejectedException(Reason.IMAGE_TOO_LARGE, "why").getStackTrace().length);
     }
 }

@@ -3,6 +3,7 @@ package dev.fovea.topology.image;
 import static dev.fovea.topology.image.TestImages.HEIGHT;
 import static dev.fovea.topology.image.TestImages.WIDTH;
 import static dev.fovea.topology.image.TestImages.rgbAt;
+
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -11,6 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTimeout;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fovea.topology.Reason;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
@@ -30,14 +37,11 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.params.provider.ValueSource;
 
 class JdkImageDecoderTest {
 
@@ -46,7 +50,8 @@ class JdkImageDecoderTest {
     @ParameterizedTest
     @EnumSource(names = {"PNG", "BMP", "GIF"})
     void shouldDecodeLosslessFormatsPixelExact(ImageFormat format) throws Exception {
-        byte[] encoded = TestImages.encode(TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), format);
+        byte[] encoded =
+                TestImages.encode(TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), format);
 
         DecodedImage image = decoder.decode(encoded, null);
 
@@ -56,14 +61,19 @@ class JdkImageDecoderTest {
         assertEquals(WIDTH * HEIGHT * 3, image.rgb().length);
         for (int y = 0; y < HEIGHT; y++) {
             for (int x = 0; x < WIDTH; x++) {
-                assertEquals(TestImages.quadrantColour(x, y), rgbAt(image, x, y), "pixel " + x + "," + y);
+                assertEquals(
+                        TestImages.quadrantColour(x, y),
+                        rgbAt(image, x, y),
+                        "pixel " + x + "," + y);
             }
         }
     }
 
     @Test
     void shouldDecodeJpegWithinCompressionTolerance() throws Exception {
-        byte[] encoded = TestImages.encode(TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), ImageFormat.JPEG);
+        byte[] encoded =
+                TestImages.encode(
+                        TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), ImageFormat.JPEG);
 
         DecodedImage image = decoder.decode(encoded, "image/jpeg");
 
@@ -76,8 +86,13 @@ class JdkImageDecoderTest {
                 if (Math.abs(x - WIDTH / 2) >= 8 && Math.abs(y - HEIGHT / 2) >= 8) {
                     int expected = TestImages.quadrantColour(x, y);
                     int actual = rgbAt(image, x, y);
-                    assertTrue(TestImages.channelDistance(expected, actual) <= 8,
-                            () -> "pixel " + Integer.toHexString(actual) + " too far from " + Integer.toHexString(expected));
+                    assertTrue(
+                            TestImages.channelDistance(expected, actual) <= 8,
+                            () ->
+                                    "pixel "
+                                            + Integer.toHexString(actual)
+                                            + " too far from "
+                                            + Integer.toHexString(expected));
                 }
             }
         }
@@ -119,9 +134,15 @@ class JdkImageDecoderTest {
 
     @Test
     void shouldScaleSixteenBitRgbToEightBits() throws Exception {
-        ColorModel model = new ComponentColorModel(
-                ColorSpace.getInstance(ColorSpace.CS_sRGB), false, false, ColorModel.OPAQUE, DataBuffer.TYPE_USHORT);
-        BufferedImage rgb16 = new BufferedImage(model, model.createCompatibleWritableRaster(2, 1), false, null);
+        ColorModel model =
+                new ComponentColorModel(
+                        ColorSpace.getInstance(ColorSpace.CS_sRGB),
+                        false,
+                        false,
+                        ColorModel.OPAQUE,
+                        DataBuffer.TYPE_USHORT);
+        BufferedImage rgb16 =
+                new BufferedImage(model, model.createCompatibleWritableRaster(2, 1), false, null);
         rgb16.getRaster().setPixel(0, 0, new int[] {255 * 257, 0, 128 * 257});
         rgb16.getRaster().setPixel(1, 0, new int[] {1 * 257, 254 * 257, 65535});
 
@@ -150,8 +171,12 @@ class JdkImageDecoderTest {
         byte[] reds = {(byte) 0xC8, 0x1E};
         byte[] greens = {0x1E, (byte) 0xB4};
         byte[] blues = {0x28, 0x3C};
-        BufferedImage indexed = new BufferedImage(
-                2, 1, BufferedImage.TYPE_BYTE_BINARY, new IndexColorModel(1, 2, reds, greens, blues));
+        BufferedImage indexed =
+                new BufferedImage(
+                        2,
+                        1,
+                        BufferedImage.TYPE_BYTE_BINARY,
+                        new IndexColorModel(1, 2, reds, greens, blues));
         indexed.getRaster().setSample(0, 0, 0, 1);
         indexed.getRaster().setSample(1, 0, 0, 0);
 
@@ -175,7 +200,9 @@ class JdkImageDecoderTest {
     @ParameterizedTest
     @ValueSource(strings = {"image/jpeg", "image/webp", "application/octet-stream", "text/html"})
     void shouldTrustTheBytesOverTheDeclaredContentType(String contentType) throws Exception {
-        byte[] png = TestImages.encode(TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), ImageFormat.PNG);
+        byte[] png =
+                TestImages.encode(
+                        TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), ImageFormat.PNG);
 
         DecodedImage image = decoder.decode(png, contentType);
 
@@ -222,7 +249,8 @@ class JdkImageDecoderTest {
         // The trap this guards against: plain ImageIO returns an image, its lower part grey.
         assertNotNull(ImageIO.read(new ByteArrayInputStream(half)));
 
-        ImageRejectedException rejection = assertRejected(Reason.UNDECODABLE_IMAGE, half, "image/jpeg");
+        ImageRejectedException rejection =
+                assertRejected(Reason.UNDECODABLE_IMAGE, half, "image/jpeg");
 
         assertEquals("JPEG data is truncated or corrupt", rejection.getMessage());
     }
@@ -238,14 +266,18 @@ class JdkImageDecoderTest {
     @Test
     void shouldAcceptAJpegWhoseEmbeddedColourProfileIsInvalid() throws Exception {
         // Header-time warnings do not touch pixels: the JDK ignores the profile and decodes.
-        byte[] jpeg = TestImages.encode(TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), ImageFormat.JPEG);
+        byte[] jpeg =
+                TestImages.encode(
+                        TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), ImageFormat.JPEG);
         byte[] garbageProfile = new byte[300];
         new Random(3).nextBytes(garbageProfile);
 
         DecodedImage image = decoder.decode(withApp2IccSegment(jpeg, garbageProfile), null);
 
         assertEquals(WIDTH, image.width());
-        assertTrue(TestImages.channelDistance(TestImages.QUADRANT_COLOURS[0], rgbAt(image, 4, 4)) <= 8);
+        assertTrue(
+                TestImages.channelDistance(TestImages.QUADRANT_COLOURS[0], rgbAt(image, 4, 4))
+                        <= 8);
     }
 
     @ParameterizedTest
@@ -261,34 +293,46 @@ class JdkImageDecoderTest {
         byte[] png = TestImages.pngHeaderDeclaring(50_000, 50_000);
 
         // 7.5 GB as RGB: only a check of the header, before any allocation, passes this quickly.
-        ImageRejectedException rejection = assertTimeout(Duration.ofSeconds(2),
-                () -> assertRejected(Reason.IMAGE_TOO_LARGE, png, "image/png"));
+        ImageRejectedException rejection =
+                assertTimeout(
+                        Duration.ofSeconds(2),
+                        () -> assertRejected(Reason.IMAGE_TOO_LARGE, png, "image/png"));
 
-        assertEquals("PNG image is 50000x50000 (2500000000 pixels), over the limit of 40000000 pixels",
+        assertEquals(
+                "PNG image is 50000x50000 (2500000000 pixels), over the limit of 40000000 pixels",
                 rejection.getMessage());
     }
 
     @Test
     void shouldApplyTheConfiguredPixelLimitInclusively() throws Exception {
-        byte[] png = TestImages.encode(TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), ImageFormat.PNG);
+        byte[] png =
+                TestImages.encode(
+                        TestImages.quadrants(BufferedImage.TYPE_3BYTE_BGR), ImageFormat.PNG);
 
         assertEquals(WIDTH, new JdkImageDecoder(WIDTH * HEIGHT).decode(png, null).width());
-        ImageRejectedException rejection = assertThrows(ImageRejectedException.class,
-                () -> new JdkImageDecoder(WIDTH * HEIGHT - 1).decode(png, null));
+        ImageRejectedException rejection =
+                assertThrows(
+                        ImageRejectedException.class,
+                        () -> new JdkImageDecoder(WIDTH * HEIGHT - 1).decode(png, null));
         assertEquals(Reason.IMAGE_TOO_LARGE, rejection.reason());
     }
 
     @Test
     void shouldRefuseAPixelLimitOutsideWhatAnArrayCanHold() {
         assertThrows(IllegalArgumentException.class, () -> new JdkImageDecoder(0));
-        assertThrows(IllegalArgumentException.class, () -> new JdkImageDecoder(JdkImageDecoder.MAX_SUPPORTED_PIXELS + 1));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new JdkImageDecoder(JdkImageDecoder.MAX_SUPPORTED_PIXELS + 1));
     }
 
     @Test
     void shouldRejectWebpMagicAsUnsupported() {
-        ImageRejectedException rejection = assertRejected(Reason.UNSUPPORTED_FORMAT, TestImages.webpMagic(), "image/jpeg");
+        ImageRejectedException rejection =
+                assertRejected(Reason.UNSUPPORTED_FORMAT, TestImages.webpMagic(), "image/jpeg");
 
-        assertEquals("WEBP images are not supported; send JPEG, PNG, GIF or BMP", rejection.getMessage());
+        assertEquals(
+                "WEBP images are not supported; send JPEG, PNG, GIF or BMP",
+                rejection.getMessage());
     }
 
     @Test
@@ -320,8 +364,10 @@ class JdkImageDecoderTest {
     void shouldDecodeTheSameFromManyThreadsAtOnce() throws Exception {
         List<byte[]> inputs = new ArrayList<>();
         List<DecodedImage> expected = new ArrayList<>();
-        for (ImageFormat format : List.of(ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.GIF, ImageFormat.BMP)) {
-            byte[] encoded = TestImages.encode(TestImages.noise(160, 120, format.ordinal()), format);
+        for (ImageFormat format :
+                List.of(ImageFormat.JPEG, ImageFormat.PNG, ImageFormat.GIF, ImageFormat.BMP)) {
+            byte[] encoded =
+                    TestImages.encode(TestImages.noise(160, 120, format.ordinal()), format);
             inputs.add(encoded);
             expected.add(decoder.decode(encoded, null));
         }
@@ -331,7 +377,11 @@ class JdkImageDecoderTest {
             List<Future<Boolean>> results = new ArrayList<>();
             for (int task = 0; task < 64; task++) {
                 int which = task % inputs.size();
-                results.add(pool.submit(() -> decoder.decode(inputs.get(which), null).equals(expected.get(which))));
+                results.add(
+                        pool.submit(
+                                () ->
+                                        decoder.decode(inputs.get(which), null)
+                                                .equals(expected.get(which))));
             }
             for (Future<Boolean> result : results) {
                 assertTrue(result.get());

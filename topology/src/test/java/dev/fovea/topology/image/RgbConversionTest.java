@@ -3,11 +3,12 @@ package dev.fovea.topology.image;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.awt.image.BufferedImage;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import java.awt.image.BufferedImage;
+import java.util.Random;
 
 class RgbConversionTest {
 
@@ -16,19 +17,20 @@ class RgbConversionTest {
      * takes (array fast path or fallback), it must agree on opaque pixels.
      */
     @ParameterizedTest
-    @ValueSource(ints = {
-        BufferedImage.TYPE_INT_RGB,
-        BufferedImage.TYPE_INT_ARGB,
-        BufferedImage.TYPE_INT_ARGB_PRE,
-        BufferedImage.TYPE_INT_BGR,
-        BufferedImage.TYPE_3BYTE_BGR,
-        BufferedImage.TYPE_4BYTE_ABGR,
-        BufferedImage.TYPE_4BYTE_ABGR_PRE,
-        BufferedImage.TYPE_USHORT_565_RGB,
-        BufferedImage.TYPE_USHORT_555_RGB,
-        BufferedImage.TYPE_BYTE_INDEXED,
-        BufferedImage.TYPE_BYTE_BINARY
-    })
+    @ValueSource(
+            ints = {
+                BufferedImage.TYPE_INT_RGB,
+                BufferedImage.TYPE_INT_ARGB,
+                BufferedImage.TYPE_INT_ARGB_PRE,
+                BufferedImage.TYPE_INT_BGR,
+                BufferedImage.TYPE_3BYTE_BGR,
+                BufferedImage.TYPE_4BYTE_ABGR,
+                BufferedImage.TYPE_4BYTE_ABGR_PRE,
+                BufferedImage.TYPE_USHORT_565_RGB,
+                BufferedImage.TYPE_USHORT_555_RGB,
+                BufferedImage.TYPE_BYTE_INDEXED,
+                BufferedImage.TYPE_BYTE_BINARY
+            })
     void shouldAgreeWithGetRgbForEverySrgbImageType(int imageType) {
         BufferedImage image = randomOpaque(imageType, 37, 23);
 
@@ -37,7 +39,12 @@ class RgbConversionTest {
 
     /** A subimage shares its parent's array; its raster's origin is an offset into it. */
     @ParameterizedTest
-    @ValueSource(ints = {BufferedImage.TYPE_3BYTE_BGR, BufferedImage.TYPE_4BYTE_ABGR, BufferedImage.TYPE_INT_RGB})
+    @ValueSource(
+            ints = {
+                BufferedImage.TYPE_3BYTE_BGR,
+                BufferedImage.TYPE_4BYTE_ABGR,
+                BufferedImage.TYPE_INT_RGB
+            })
     void shouldReadSubimagesFromTheirOffsetInTheParent(int imageType) {
         BufferedImage child = randomOpaque(imageType, 40, 30).getSubimage(7, 5, 20, 11);
 
@@ -98,13 +105,16 @@ class RgbConversionTest {
 
     @Test
     void shouldDropAlphaOfPackedAndComponentLayouts() {
-        for (int imageType : new int[] {BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_4BYTE_ABGR}) {
+        for (int imageType :
+                new int[] {BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_4BYTE_ABGR}) {
             BufferedImage image = new BufferedImage(2, 1, imageType);
             image.setRGB(0, 0, 0x00_123456);
             image.setRGB(1, 0, 0x7F_ABCDEF);
 
-            assertArrayEquals(new byte[] {0x12, 0x34, 0x56, (byte) 0xAB, (byte) 0xCD, (byte) 0xEF},
-                    RgbConversion.toRgb(image), "image type " + imageType);
+            assertArrayEquals(
+                    new byte[] {0x12, 0x34, 0x56, (byte) 0xAB, (byte) 0xCD, (byte) 0xEF},
+                    RgbConversion.toRgb(image),
+                    "image type " + imageType);
         }
     }
 

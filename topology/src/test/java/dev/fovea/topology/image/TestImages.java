@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Random;
 import java.util.zip.CRC32;
+
 import javax.imageio.ImageIO;
 
 /** Images built in code, so every expected pixel value is known. */
@@ -53,7 +54,8 @@ final class TestImages {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
             if (!ImageIO.write(image, format.name().toLowerCase(Locale.ROOT), out)) {
-                throw new IllegalStateException("no ImageIO writer for " + format + " and image type " + image.getType());
+                throw new IllegalStateException(
+                        "no ImageIO writer for " + format + " and image type " + image.getType());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -78,18 +80,19 @@ final class TestImages {
     }
 
     /**
-     * A PNG with a valid signature and IHDR (CRC included) declaring the given size, then an
-     * empty IDAT and IEND: a few dozen bytes that claim any number of pixels.
+     * A PNG with a valid signature and IHDR (CRC included) declaring the given size, then an empty
+     * IDAT and IEND: a few dozen bytes that claim any number of pixels.
      */
     static byte[] pngHeaderDeclaring(int width, int height) {
-        ByteBuffer ihdr = ByteBuffer.allocate(13)
-                .putInt(width)
-                .putInt(height)
-                .put((byte) 8) // bit depth
-                .put((byte) 2) // colour type: RGB
-                .put((byte) 0) // deflate
-                .put((byte) 0) // adaptive filtering
-                .put((byte) 0); // no interlace
+        ByteBuffer ihdr =
+                ByteBuffer.allocate(13)
+                        .putInt(width)
+                        .putInt(height)
+                        .put((byte) 8) // bit depth
+                        .put((byte) 2) // colour type: RGB
+                        .put((byte) 0) // deflate
+                        .put((byte) 0) // adaptive filtering
+                        .put((byte) 0); // no interlace
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
         writeChunk(out, "IHDR", ihdr.array());

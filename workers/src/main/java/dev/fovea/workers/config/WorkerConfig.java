@@ -4,6 +4,13 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -13,12 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
-import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigDef.Range;
-import org.apache.kafka.common.config.ConfigDef.Type;
-import org.apache.kafka.common.config.ConfigDef.ValidString;
-import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Every setting of a worker: one typed, documented, validated definition per key, in the manner of
@@ -60,62 +61,173 @@ public final class WorkerConfig extends AbstractConfig {
 
     private static final String FROM_METADATA = "";
 
-    public static final ConfigDef DEFINITION = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS, Type.STRING, "localhost:9092", HIGH,
-                    "Kafka brokers to bootstrap from, host:port[,host:port...].")
-            .define(SCHEMA_REGISTRY_URL, Type.STRING, "http://localhost:8081", HIGH,
-                    "Confluent-compatible Schema Registry URL.")
-            .define(APPLICATION_ID, Type.STRING, "fovea", HIGH,
-                    "Kafka Streams application id: the consumer group and prefix of internal topics. Workers "
-                            + "with the same id share the partitions of the images topic.")
-            .define(PROCESSING_GUARANTEE, Type.STRING, "at_least_once",
-                    ValidString.in("at_least_once", "exactly_once_v2"), HIGH,
-                    "at_least_once, or exactly_once_v2 (transactions; consumers of the outputs should use "
-                            + "isolation.level=read_committed).")
-            .define(STREAM_THREADS, Type.INT, 1, Range.atLeast(1), MEDIUM,
-                    "Stream threads per worker; each works on its own partitions. The images topic needs at "
-                            + "least workers x threads partitions for all of them to be busy.")
-            .define(TOPIC_IMAGES, Type.STRING, "images.raw", HIGH, "Topic of ImageEvent records to classify.")
-            .define(TOPIC_PREDICTIONS, Type.STRING, "predictions", HIGH, "Topic the Prediction records go to.")
-            .define(TOPIC_DEAD_LETTERS, Type.STRING, "images.dlq", HIGH,
-                    "Topic the DeadLetter records (bad input, with a reason) go to.")
-            .define(MODEL_PATH, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, HIGH,
-                    "Directory of the SavedModel to serve (with a serving_default signature taking a float "
-                            + "image [-1,H,W,3]).")
-            .define(MODEL_NAME, Type.STRING, FROM_METADATA, MEDIUM,
-                    "Model name published in predictions. Default: from fovea-model.json, else the directory name.")
-            .define(MODEL_VERSION, Type.STRING, FROM_METADATA, MEDIUM,
-                    "Model version published in predictions. Default: from fovea-model.json, else 1.")
-            .define(MODEL_PREPROCESSING, Type.STRING, FROM_METADATA,
-                    ValidString.in(FROM_METADATA, "inception", "caffe", "unit", "torch", "raw"), HIGH,
-                    "Input preprocessing: inception ([-1,1]), caffe (BGR minus the ImageNet mean), unit ([0,1]), "
-                            + "torch (ImageNet mean/std). Default: from fovea-model.json; required for other models.")
-            .define(MODEL_OUTPUT, Type.STRING, FROM_METADATA,
-                    ValidString.in(FROM_METADATA, "probabilities", "logits"), MEDIUM,
-                    "What the model outputs; logits are softmaxed by the worker. Default: from fovea-model.json, "
-                            + "else probabilities.")
-            .define(MODEL_RESIZE, Type.STRING, FROM_METADATA,
-                    ValidString.in(FROM_METADATA, "half_pixel", "align_corners"), LOW,
-                    "Bilinear resize convention: half_pixel (TF2 default) or align_corners (TF1, TF.js). "
-                            + "Default: from fovea-model.json, else half_pixel.")
-            .define(MODEL_LABELS, Type.STRING, FROM_METADATA, MEDIUM,
-                    "Labels file, one per line in class order. Default: labels.txt beside the model; without "
-                            + "one, labels are class_N.")
-            .define(MODEL_SIGNATURE, Type.STRING, "serving_default", LOW, "SavedModel signature to call.")
-            .define(INFERENCE_THREADS, Type.INT, 0, Range.atLeast(0), MEDIUM,
-                    "TensorFlow intra-op threads; 0 lets TensorFlow use every core.")
-            .define(TOP_K, Type.INT, 5, Range.between(1, 1000), MEDIUM, "Classes per prediction, best first.")
-            .define(PUBLISH_PROBABILITIES, Type.BOOLEAN, false, LOW,
-                    "Also publish the full probability vector in each prediction.")
-            .define(IMAGE_MAX_BYTES, Type.INT, 20 * 1024 * 1024, Range.atLeast(1), MEDIUM,
-                    "Encoded images larger than this are dead-lettered as IMAGE_TOO_LARGE.")
-            .define(IMAGE_MAX_PIXELS, Type.LONG, 40_000_000L, Range.atLeast(1), MEDIUM,
-                    "Images whose header declares more pixels are dead-lettered as IMAGE_TOO_LARGE before "
-                            + "decoding (decompression bombs).")
-            .define(WORKER_ID, Type.STRING, FROM_METADATA, LOW,
-                    "Name of this worker in output records. Default: host name and process id.")
-            .define(STARTUP_TIMEOUT_MS, Type.LONG, 15_000L, Range.atLeast(100), LOW,
-                    "How long startup checks wait for Kafka and the registry before failing with a message.");
+    public static final ConfigDef DEFINITION =
+            new ConfigDef()
+                    .define(
+                            BOOTSTRAP_SERVERS,
+                            Type.STRING,
+                            "localhost:9092",
+                            HIGH,
+                            "Kafka brokers to bootstrap from, host:port[,host:port...].")
+                    .define(
+                            SCHEMA_REGISTRY_URL,
+                            Type.STRING,
+                            "http://localhost:8081",
+                            HIGH,
+                            "Confluent-compatible Schema Registry URL.")
+                    .define(
+                            APPLICATION_ID,
+                            Type.STRING,
+                            "fovea",
+                            HIGH,
+                            "Kafka Streams application id: the consumer group and prefix of"
+                                + " internal topics. Workers with the same id share the partitions"
+                                + " of the images topic.")
+                    .define(
+                            PROCESSING_GUARANTEE,
+                            Type.STRING,
+                            "at_least_once",
+                            ValidString.in("at_least_once", "exactly_once_v2"),
+                            HIGH,
+                            "at_least_once, or exactly_once_v2 (transactions; consumers of the"
+                                    + " outputs should use isolation.level=read_committed).")
+                    .define(
+                            STREAM_THREADS,
+                            Type.INT,
+                            1,
+                            Range.atLeast(1),
+                            MEDIUM,
+                            "Stream threads per worker; each works on its own partitions. The"
+                                + " images topic needs at least workers x threads partitions for"
+                                + " all of them to be busy.")
+                    .define(
+                            TOPIC_IMAGES,
+                            Type.STRING,
+                            "images.raw",
+                            HIGH,
+                            "Topic of ImageEvent records to classify.")
+                    .define(
+                            TOPIC_PREDICTIONS,
+                            Type.STRING,
+                            "predictions",
+                            HIGH,
+                            "Topic the Prediction records go to.")
+                    .define(
+                            TOPIC_DEAD_LETTERS,
+                            Type.STRING,
+                            "images.dlq",
+                            HIGH,
+                            "Topic the DeadLetter records (bad input, with a reason) go to.")
+                    .define(
+                            MODEL_PATH,
+                            Type.STRING,
+                            ConfigDef.NO_DEFAULT_VALUE,
+                            HIGH,
+                            "Directory of the SavedModel to serve (with a serving_default signature"
+                                    + " taking a float image [-1,H,W,3]).")
+                    .define(
+                            MODEL_NAME,
+                            Type.STRING,
+                            FROM_METADATA,
+                            MEDIUM,
+                            "Model name published in predictions. Default: from fovea-model.json,"
+                                    + " else the directory name.")
+                    .define(
+                            MODEL_VERSION,
+                            Type.STRING,
+                            FROM_METADATA,
+                            MEDIUM,
+                            "Model version published in predictions. Default: from"
+                                    + " fovea-model.json, else 1.")
+                    .define(
+                            MODEL_PREPROCESSING,
+                            Type.STRING,
+                            FROM_METADATA,
+                            ValidString.in(
+                                    FROM_METADATA, "inception", "caffe", "unit", "torch", "raw"),
+                            HIGH,
+                            "Input preprocessing: inception ([-1,1]), caffe (BGR minus the ImageNet"
+                                + " mean), unit ([0,1]), torch (ImageNet mean/std). Default: from"
+                                + " fovea-model.json; required for other models.")
+                    .define(
+                            MODEL_OUTPUT,
+                            Type.STRING,
+                            FROM_METADATA,
+                            ValidString.in(FROM_METADATA, "probabilities", "logits"),
+                            MEDIUM,
+                            "What the model outputs; logits are softmaxed by the worker. Default:"
+                                    + " from fovea-model.json, else probabilities.")
+                    .define(
+                            MODEL_RESIZE,
+                            Type.STRING,
+                            FROM_METADATA,
+                            ValidString.in(FROM_METADATA, "half_pixel", "align_corners"),
+                            LOW,
+                            "Bilinear resize convention: half_pixel (TF2 default) or align_corners"
+                                + " (TF1, TF.js). Default: from fovea-model.json, else half_pixel.")
+                    .define(
+                            MODEL_LABELS,
+                            Type.STRING,
+                            FROM_METADATA,
+                            MEDIUM,
+                            "Labels file, one per line in class order. Default: labels.txt beside"
+                                    + " the model; without one, labels are class_N.")
+                    .define(
+                            MODEL_SIGNATURE,
+                            Type.STRING,
+                            "serving_default",
+                            LOW,
+                            "SavedModel signature to call.")
+                    .define(
+                            INFERENCE_THREADS,
+                            Type.INT,
+                            0,
+                            Range.atLeast(0),
+                            MEDIUM,
+                            "TensorFlow intra-op threads; 0 lets TensorFlow use every core.")
+                    .define(
+                            TOP_K,
+                            Type.INT,
+                            5,
+                            Range.between(1, 1000),
+                            MEDIUM,
+                            "Classes per prediction, best first.")
+                    .define(
+                            PUBLISH_PROBABILITIES,
+                            Type.BOOLEAN,
+                            false,
+                            LOW,
+                            "Also publish the full probability vector in each prediction.")
+                    .define(
+                            IMAGE_MAX_BYTES,
+                            Type.INT,
+                            20 * 1024 * 1024,
+                            Range.atLeast(1),
+                            MEDIUM,
+                            "Encoded images larger than this are dead-lettered as IMAGE_TOO_LARGE.")
+                    .define(
+                            IMAGE_MAX_PIXELS,
+                            Type.LONG,
+                            40_000_000L,
+                            Range.atLeast(1),
+                            MEDIUM,
+                            "Images whose header declares more pixels are dead-lettered as"
+                                    + " IMAGE_TOO_LARGE before decoding (decompression bombs).")
+                    .define(
+                            WORKER_ID,
+                            Type.STRING,
+                            FROM_METADATA,
+                            LOW,
+                            "Name of this worker in output records. Default: host name and process"
+                                    + " id.")
+                    .define(
+                            STARTUP_TIMEOUT_MS,
+                            Type.LONG,
+                            15_000L,
+                            Range.atLeast(100),
+                            LOW,
+                            "How long startup checks wait for Kafka and the registry before failing"
+                                    + " with a message.");
 
     private WorkerConfig(Map<String, ?> values) {
         super(DEFINITION, values, false);
@@ -129,7 +241,8 @@ public final class WorkerConfig extends AbstractConfig {
      * @param overrides highest precedence, e.g. from command-line options
      * @throws ConfigException naming the key, the value and what is accepted
      */
-    public static WorkerConfig load(Path file, Map<String, String> env, Map<String, String> overrides) {
+    public static WorkerConfig load(
+            Path file, Map<String, String> env, Map<String, String> overrides) {
         Map<String, String> values = new LinkedHashMap<>();
         if (file != null) {
             values.putAll(readFile(file));
@@ -146,16 +259,17 @@ public final class WorkerConfig extends AbstractConfig {
 
     static Map<String, String> fromEnvironment(Map<String, String> env) {
         Map<String, String> values = new TreeMap<>();
-        env.forEach((name, value) -> {
-            if (name.startsWith("FOVEA_")) {
-                String key = keyOf(name.substring("FOVEA_".length()));
-                if (DEFINITION.names().contains(key)) {
-                    values.put(key, value);
-                }
-            } else if (name.startsWith("KAFKA_")) {
-                values.put(KAFKA_PREFIX + keyOf(name.substring("KAFKA_".length())), value);
-            }
-        });
+        env.forEach(
+                (name, value) -> {
+                    if (name.startsWith("FOVEA_")) {
+                        String key = keyOf(name.substring("FOVEA_".length()));
+                        if (DEFINITION.names().contains(key)) {
+                            values.put(key, value);
+                        }
+                    } else if (name.startsWith("KAFKA_")) {
+                        values.put(KAFKA_PREFIX + keyOf(name.substring("KAFKA_".length())), value);
+                    }
+                });
         return values;
     }
 
@@ -168,10 +282,13 @@ public final class WorkerConfig extends AbstractConfig {
         try (Reader reader = Files.newBufferedReader(file)) {
             properties.load(reader);
         } catch (IOException e) {
-            throw new ConfigException("cannot read the config file " + file + ": " + e.getMessage());
+            throw new ConfigException(
+                    "cannot read the config file " + file + ": " + e.getMessage());
         }
         Map<String, String> values = new LinkedHashMap<>();
-        properties.stringPropertyNames().forEach(k -> values.put(k, properties.getProperty(k).trim()));
+        properties
+                .stringPropertyNames()
+                .forEach(k -> values.put(k, properties.getProperty(k).trim()));
         return values;
     }
 
@@ -179,9 +296,14 @@ public final class WorkerConfig extends AbstractConfig {
     private static void rejectUnknown(Map<String, String> values, Path file) {
         for (String key : values.keySet()) {
             if (!key.startsWith(KAFKA_PREFIX) && !DEFINITION.names().contains(key)) {
-                throw new ConfigException("unknown setting '" + key + "'" + (file == null ? "" : " in " + file)
-                        + ": Fovea settings are " + new TreeMap<>(DEFINITION.configKeys()).keySet()
-                        + ", and Kafka client settings take the prefix 'kafka.'");
+                throw new ConfigException(
+                        "unknown setting '"
+                                + key
+                                + "'"
+                                + (file == null ? "" : " in " + file)
+                                + ": Fovea settings are "
+                                + new TreeMap<>(DEFINITION.configKeys()).keySet()
+                                + ", and Kafka client settings take the prefix 'kafka.'");
             }
         }
     }
@@ -201,28 +323,47 @@ public final class WorkerConfig extends AbstractConfig {
     public Map<String, String> describe() {
         Map<String, String> shown = new TreeMap<>();
         values().forEach((k, v) -> shown.put(k, String.valueOf(v)));
-        kafkaOverrides().forEach((k, v) -> shown.put(KAFKA_PREFIX + k, isSecret(k) ? "[hidden]" : String.valueOf(v)));
+        kafkaOverrides()
+                .forEach(
+                        (k, v) ->
+                                shown.put(
+                                        KAFKA_PREFIX + k,
+                                        isSecret(k) ? "[hidden]" : String.valueOf(v)));
         return shown;
     }
 
     static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password") || k.contains("secret") || k.contains("jaas") || k.contains("key");
+        return k.contains("password")
+                || k.contains("secret")
+                || k.contains("jaas")
+                || k.contains("key");
     }
 
     /** The reference table of the README, generated from the definitions so it cannot drift. */
     public static String markdownReference() {
-        StringBuilder md = new StringBuilder("| key | env | default | description |\n|---|---|---|---|\n");
+        StringBuilder md =
+                new StringBuilder("| key | env | default | description |\n|---|---|---|---|\n");
         for (ConfigDef.ConfigKey key : DEFINITION.configKeys().values()) {
             Object dflt = key.defaultValue;
-            String shown = dflt == ConfigDef.NO_DEFAULT_VALUE ? "(required)"
-                    : FROM_METADATA.equals(dflt) ? "(see description)" : "`" + dflt + "`";
-            md.append("| `").append(key.name).append("` | `FOVEA_")
-                    .append(key.name.toUpperCase(Locale.ROOT).replace('.', '_')).append("` | ")
-                    .append(shown).append(" | ").append(key.documentation).append(" |\n");
+            String shown =
+                    dflt == ConfigDef.NO_DEFAULT_VALUE
+                            ? "(required)"
+                            : FROM_METADATA.equals(dflt) ? "(see description)" : "`" + dflt + "`";
+            md.append("| `")
+                    .append(key.name)
+                    .append("` | `FOVEA_")
+                    .append(key.name.toUpperCase(Locale.ROOT).replace('.', '_'))
+                    .append("` | ")
+                    .append(shown)
+                    .append(" | ")
+                    .append(key.documentation)
+                    .append(" |\n");
         }
-        md.append("| `kafka.*` | `KAFKA_*` | | Any Kafka client setting, e.g. `kafka.security.protocol` "
-                + "(`KAFKA_SECURITY_PROTOCOL`), passed to Kafka Streams and its clients. |\n");
+        md.append(
+                "| `kafka.*` | `KAFKA_*` | | Any Kafka client setting, e.g."
+                        + " `kafka.security.protocol` (`KAFKA_SECURITY_PROTOCOL`), passed to Kafka"
+                        + " Streams and its clients. |\n");
         return md.toString();
     }
 }

@@ -9,14 +9,16 @@ final class AxisSampling {
 
     /** The first input index, times {@code stride}. */
     final int[] lower;
+
     /** The second input index, times {@code stride}. */
     final int[] upper;
+
     /** The weight of {@code upper}, in [0, 1). */
     final float[] weight;
 
     /**
-     * @param stride what an index step is worth in the input array (3 across a row of RGB, the
-     *     row length down a column), so the loop adds offsets instead of multiplying
+     * @param stride what an index step is worth in the input array (3 across a row of RGB, the row
+     *     length down a column), so the loop adds offsets instead of multiplying
      */
     AxisSampling(ResizeMode mode, int inSize, int outSize, int stride) {
         lower = new int[outSize];

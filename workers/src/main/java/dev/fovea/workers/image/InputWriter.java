@@ -1,14 +1,15 @@
 package dev.fovea.workers.image;
 
 import dev.fovea.topology.image.DecodedImage;
+
 import java.nio.FloatBuffer;
 import java.util.Objects;
 
 /**
  * Writes a decoded image as a model input: stretched to {@code size x size} by bilinear
  * interpolation and mapped by a {@link Preprocessing}, in one pass, as {@code size * size * 3}
- * floats in HWC order (row by row, each pixel's three channels together), the layout of a
- * {@code [batch, size, size, 3]} tensor.
+ * floats in HWC order (row by row, each pixel's three channels together), the layout of a {@code
+ * [batch, size, size, 3]} tensor.
  *
  * <p>The interpolation runs on the 8-bit values and the preprocessing follows as one multiply-add.
  * Both are linear, so this equals TensorFlow's order (normalise, then resize) up to float rounding.
@@ -35,11 +36,19 @@ public final class InputWriter {
      *
      * @throws IllegalArgumentException if fewer floats than that remain; nothing is written then
      */
-    public static void write(DecodedImage image, int size, Preprocessing preprocessing, ResizeMode mode, FloatBuffer dst) {
+    public static void write(
+            DecodedImage image,
+            int size,
+            Preprocessing preprocessing,
+            ResizeMode mode,
+            FloatBuffer dst) {
         int length = inputLength(size);
         if (dst.remaining() < length) {
             throw new IllegalArgumentException(
-                    "destination has " + dst.remaining() + " floats remaining, the input needs " + length);
+                    "destination has "
+                            + dst.remaining()
+                            + " floats remaining, the input needs "
+                            + length);
         }
         Resampler resampler = new Resampler(image, size, preprocessing, mode);
         int rowLength = size * 3;
@@ -67,7 +76,12 @@ public final class InputWriter {
      * @throws IndexOutOfBoundsException if they do not fit; nothing is written then
      */
     public static void write(
-            DecodedImage image, int size, Preprocessing preprocessing, ResizeMode mode, float[] dst, int offset) {
+            DecodedImage image,
+            int size,
+            Preprocessing preprocessing,
+            ResizeMode mode,
+            float[] dst,
+            int offset) {
         int length = inputLength(size);
         Objects.checkFromIndexSize(offset, length, dst.length);
         Resampler resampler = new Resampler(image, size, preprocessing, mode);
@@ -76,7 +90,9 @@ public final class InputWriter {
         }
     }
 
-    /** One resize of one image: the sampling tables of both axes and the preprocessing constants. */
+    /**
+     * One resize of one image: the sampling tables of both axes and the preprocessing constants.
+     */
     private static final class Resampler {
         private final byte[] rgb;
         private final AxisSampling columns;
@@ -107,7 +123,9 @@ public final class InputWriter {
             offset2 = preprocessing.offset(2);
         }
 
-        /** Writes output row {@code y}, {@code size * 3} floats, into {@code out} from {@code at}. */
+        /**
+         * Writes output row {@code y}, {@code size * 3} floats, into {@code out} from {@code at}.
+         */
         void writeRow(int y, float[] out, int at) {
             int top = rows.lower[y];
             int bottom = rows.upper[y];
@@ -120,14 +138,30 @@ public final class InputWriter {
                 int topRight = top + right[x];
                 int bottomLeft = bottom + left[x];
                 int bottomRight = bottom + right[x];
-                out[at] = bilinear(source0, topLeft, topRight, bottomLeft, bottomRight, tx[x], ty) * scale0 + offset0;
-                out[at + 1] = bilinear(source1, topLeft, topRight, bottomLeft, bottomRight, tx[x], ty) * scale1 + offset1;
-                out[at + 2] = bilinear(source2, topLeft, topRight, bottomLeft, bottomRight, tx[x], ty) * scale2 + offset2;
+                out[at] =
+                        bilinear(source0, topLeft, topRight, bottomLeft, bottomRight, tx[x], ty)
+                                        * scale0
+                                + offset0;
+                out[at + 1] =
+                        bilinear(source1, topLeft, topRight, bottomLeft, bottomRight, tx[x], ty)
+                                        * scale1
+                                + offset1;
+                out[at + 2] =
+                        bilinear(source2, topLeft, topRight, bottomLeft, bottomRight, tx[x], ty)
+                                        * scale2
+                                + offset2;
             }
         }
 
         /** TensorFlow's {@code compute_lerp}, on channel {@code c} of the four neighbours. */
-        private float bilinear(int c, int topLeft, int topRight, int bottomLeft, int bottomRight, float tx, float ty) {
+        private float bilinear(
+                int c,
+                int topLeft,
+                int topRight,
+                int bottomLeft,
+                int bottomRight,
+                float tx,
+                float ty) {
             float tl = rgb[topLeft + c] & 0xFF;
             float tr = rgb[topRight + c] & 0xFF;
             float bl = rgb[bottomLeft + c] & 0xFF;

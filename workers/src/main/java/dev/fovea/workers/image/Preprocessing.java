@@ -5,9 +5,9 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * How a model expects its input pixels: a channel order, then per output channel
- * {@code (pixel - mean) / std} with pixels, means and deviations on the 0..255 scale. Each preset
- * is the {@code preprocess_input} of the model family it names.
+ * How a model expects its input pixels: a channel order, then per output channel {@code (pixel -
+ * mean) / std} with pixels, means and deviations on the 0..255 scale. Each preset is the {@code
+ * preprocess_input} of the model family it names.
  *
  * <p>The map is applied as {@code pixel * scale(c) + offset(c)}, one multiply-add per value, with
  * {@code scale = 1 / std} and {@code offset = -mean / std} computed in double and rounded to float
@@ -29,8 +29,8 @@ public enum Preprocessing {
     CAFFE("caffe", ChannelOrder.BGR, new double[] {103.939, 116.779, 123.68}, uniform(1)),
 
     /**
-     * {@code x / 255}, range [0, 1], RGB. What TF.js models such as nsfwjs are fed
-     * ({@code tf.div(255)}), and Keras' {@code Rescaling(1 / 255)}.
+     * {@code x / 255}, range [0, 1], RGB. What TF.js models such as nsfwjs are fed ({@code
+     * tf.div(255)}), and Keras' {@code Rescaling(1 / 255)}.
      */
     UNIT("unit", ChannelOrder.RGB, uniform(0), uniform(255)),
 
@@ -106,8 +106,13 @@ public enum Preprocessing {
                 return preprocessing;
             }
         }
-        throw new IllegalArgumentException("unknown preprocessing '" + id + "'; valid: "
-                + Arrays.stream(values()).map(Preprocessing::id).collect(Collectors.joining(", ")));
+        throw new IllegalArgumentException(
+                "unknown preprocessing '"
+                        + id
+                        + "'; valid: "
+                        + Arrays.stream(values())
+                                .map(Preprocessing::id)
+                                .collect(Collectors.joining(", ")));
     }
 
     private static double[] uniform(double value) {

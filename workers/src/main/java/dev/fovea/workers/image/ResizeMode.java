@@ -6,33 +6,36 @@ import java.util.stream.Collectors;
 
 /**
  * Where output pixels sample the input in bilinear resizing. Models are sensitive to it: nsfwjs'
- * Inception v3 moves by up to 0.04 in probability between the two conventions, so use the one
- * the model was trained and exported with.
+ * Inception v3 moves by up to 0.04 in probability between the two conventions, so use the one the
+ * model was trained and exported with.
  *
  * <p>Both follow TensorFlow's {@code ResizeBilinear} kernel exactly, in float arithmetic, per axis
  * of input size {@code in} and output size {@code out}, for output index {@code i}:
+ *
  * <pre>
  *   src   = sourceCoordinate(i)        (the two modes differ only here)
  *   lower = max(floor(src), 0)
  *   upper = min(ceil(src), in - 1)
  *   t     = src - floor(src)
  * </pre>
+ *
  * and then, with {@code tx, ty} and the four neighbours from both axes:
+ *
  * <pre>
  *   top    = topLeft    + (topRight    - topLeft)    * tx
  *   bottom = bottomLeft + (bottomRight - bottomLeft) * tx
  *   value  = top + (bottom - top) * ty
  * </pre>
- * Neither mode antialiases: shrinking a large photo samples it, as TensorFlow does with
- * {@code antialias=False}.
+ *
+ * Neither mode antialiases: shrinking a large photo samples it, as TensorFlow does with {@code
+ * antialias=False}.
  */
 public enum ResizeMode {
 
     /**
-     * Pixel centres at half-integer positions: {@code scale = in / out},
-     * {@code src = (i + 0.5) * scale - 0.5}. TF2's {@code tf.image.resize(method="bilinear")}
-     * default, TF1 {@code resize_bilinear(half_pixel_centers=True)}, PyTorch
-     * {@code interpolate(align_corners=False)}.
+     * Pixel centres at half-integer positions: {@code scale = in / out}, {@code src = (i + 0.5) *
+     * scale - 0.5}. TF2's {@code tf.image.resize(method="bilinear")} default, TF1 {@code
+     * resize_bilinear(half_pixel_centers=True)}, PyTorch {@code interpolate(align_corners=False)}.
      */
     HALF_PIXEL("half_pixel") {
         @Override
@@ -47,9 +50,9 @@ public enum ResizeMode {
     },
 
     /**
-     * Corner pixels of input and output coincide: {@code scale = (in - 1) / (out - 1)},
-     * {@code src = i * scale}. TF1 {@code resize_bilinear(align_corners=True)} and TF.js
-     * {@code tf.image.resizeBilinear(x, size, true)}, which nsfwjs uses. For a single output pixel
+     * Corner pixels of input and output coincide: {@code scale = (in - 1) / (out - 1)}, {@code src
+     * = i * scale}. TF1 {@code resize_bilinear(align_corners=True)} and TF.js {@code
+     * tf.image.resizeBilinear(x, size, true)}, which nsfwjs uses. For a single output pixel
      * TensorFlow falls back to {@code scale = in / out}, so it samples the top-left input pixel;
      * this mode does the same.
      */
@@ -94,7 +97,12 @@ public enum ResizeMode {
                 return mode;
             }
         }
-        throw new IllegalArgumentException("unknown resize mode '" + id + "'; valid: "
-                + Arrays.stream(values()).map(ResizeMode::id).collect(Collectors.joining(", ")));
+        throw new IllegalArgumentException(
+                "unknown resize mode '"
+                        + id
+                        + "'; valid: "
+                        + Arrays.stream(values())
+                                .map(ResizeMode::id)
+                                .collect(Collectors.joining(", ")));
     }
 }

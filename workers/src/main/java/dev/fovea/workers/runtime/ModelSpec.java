@@ -2,9 +2,11 @@ package dev.fovea.workers.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.fovea.workers.config.WorkerConfig;
 import dev.fovea.workers.image.Preprocessing;
 import dev.fovea.workers.image.ResizeMode;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,19 +36,31 @@ public record ModelSpec(
     public static ModelSpec resolve(WorkerConfig config) {
         Path dir = Path.of(config.getString(WorkerConfig.MODEL_PATH)).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
-            throw new ModelLoadException("model directory " + dir + " does not exist: set " + WorkerConfig.MODEL_PATH
-                    + " (FOVEA_MODEL_PATH) to a SavedModel, or build one with "
-                    + "./fovea model build --arch inception_v3 --out " + dir);
+            throw new ModelLoadException(
+                    "model directory "
+                            + dir
+                            + " does not exist: set "
+                            + WorkerConfig.MODEL_PATH
+                            + " (FOVEA_MODEL_PATH) to a SavedModel, or build one with "
+                            + "./fovea model build --arch inception_v3 --out "
+                            + dir);
         }
         if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
             throw new ModelLoadException(dir + " is not a SavedModel: it has no saved_model.pb");
         }
         JsonNode meta = readMetadata(dir);
 
-        String preprocessing = pick(config, WorkerConfig.MODEL_PREPROCESSING, meta, "preprocessing", null);
+        String preprocessing =
+                pick(config, WorkerConfig.MODEL_PREPROCESSING, meta, "preprocessing", null);
         if (preprocessing == null) {
-            throw new ModelLoadException("the preprocessing of " + dir + " is unknown (it has no " + METADATA_FILE
-                    + "): set " + WorkerConfig.MODEL_PREPROCESSING + " to inception, caffe, unit, torch or raw");
+            throw new ModelLoadException(
+                    "the preprocessing of "
+                            + dir
+                            + " is unknown (it has no "
+                            + METADATA_FILE
+                            + "): set "
+                            + WorkerConfig.MODEL_PREPROCESSING
+                            + " to inception, caffe, unit, torch or raw");
         }
         String output = pick(config, WorkerConfig.MODEL_OUTPUT, meta, "output", "probabilities");
         String resize = pick(config, WorkerConfig.MODEL_RESIZE, meta, "resize", "half_pixel");
@@ -58,19 +72,24 @@ public record ModelSpec(
                 Preprocessing.parse(preprocessing),
                 output.equals("logits"),
                 ResizeMode.valueOf(resize.toUpperCase(Locale.ROOT)),
-                readLabels(dir.resolve(labelsFile), config.stringOrNull(WorkerConfig.MODEL_LABELS) != null),
+                readLabels(
+                        dir.resolve(labelsFile),
+                        config.stringOrNull(WorkerConfig.MODEL_LABELS) != null),
                 config.getString(WorkerConfig.MODEL_SIGNATURE),
                 config.getInt(WorkerConfig.INFERENCE_THREADS));
     }
 
     /** The config wins; then the model's metadata; then the fallback. */
-    private static String pick(WorkerConfig config, String key, JsonNode meta, String field, String fallback) {
+    private static String pick(
+            WorkerConfig config, String key, JsonNode meta, String field, String fallback) {
         String configured = config.stringOrNull(key);
         if (configured != null) {
             return configured;
         }
         JsonNode value = meta.get(field);
-        return value != null && value.isValueNode() && !value.asText().isEmpty() ? value.asText() : fallback;
+        return value != null && value.isValueNode() && !value.asText().isEmpty()
+                ? value.asText()
+                : fallback;
     }
 
     private static JsonNode readMetadata(Path dir) {
@@ -88,14 +107,23 @@ public record ModelSpec(
     private static List<String> readLabels(Path file, boolean required) {
         if (!Files.isRegularFile(file)) {
             if (required) {
-                throw new ModelLoadException("labels file " + file + " does not exist (" + WorkerConfig.MODEL_LABELS + ")");
+                throw new ModelLoadException(
+                        "labels file "
+                                + file
+                                + " does not exist ("
+                                + WorkerConfig.MODEL_LABELS
+                                + ")");
             }
             return null;
         }
         try {
-            return Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+            return Files.readAllLines(file).stream()
+                    .map(String::strip)
+                    .filter(l -> !l.isEmpty())
+                    .toList();
         } catch (IOException e) {
-            throw new ModelLoadException("cannot read labels file " + file + ": " + e.getMessage(), e);
+            throw new ModelLoadException(
+                    "cannot read labels file " + file + ": " + e.getMessage(), e);
         }
     }
 }

@@ -7,11 +7,7 @@ import dev.fovea.topology.ModelInfo;
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.ImageFormat;
 import dev.fovea.workers.image.InputWriter;
-import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.tensorflow.Result;
@@ -25,11 +21,17 @@ import org.tensorflow.proto.ConfigProto;
 import org.tensorflow.proto.DataType;
 import org.tensorflow.types.TFloat32;
 
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
 /**
  * A {@link Classifier} on a TensorFlow SavedModel: loaded once, checked against what the worker
  * needs (a float image input {@code [-1,H,W,3]}, one class-score output), warmed up, and then
- * shared by every stream thread. TensorFlow sessions are thread-safe; each call feeds its own
- * input tensor.
+ * shared by every stream thread. TensorFlow sessions are thread-safe; each call feeds its own input
+ * tensor.
  */
 public final class SavedModelClassifier implements Classifier, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SavedModelClassifier.class);
@@ -52,14 +54,30 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
         Signature.TensorDescription input = single(signature.getInputs(), "input", spec);
         Signature.TensorDescription output = single(signature.getOutputs(), "output", spec);
         Shape shape = input.shape;
-        if (input.dataType != DataType.DT_FLOAT || shape.numDimensions() != 4 || shape.size(3) != 3
-                || shape.size(1) <= 0 || shape.size(2) <= 0) {
-            throw new ModelLoadException("model " + spec.dir() + ": input '" + input.name + "' is " + input.dataType
-                    + " " + shape + "; Fovea needs a float image batch [-1,H,W,3] with H and W known");
+        if (input.dataType != DataType.DT_FLOAT
+                || shape.numDimensions() != 4
+                || shape.size(3) != 3
+                || shape.size(1) <= 0
+                || shape.size(2) <= 0) {
+            throw new ModelLoadException(
+                    "model "
+                            + spec.dir()
+                            + ": input '"
+                            + input.name
+                            + "' is "
+                            + input.dataType
+                            + " "
+                            + shape
+                            + "; Fovea needs a float image batch [-1,H,W,3] with H and W known");
         }
         if (shape.size(1) != shape.size(2)) {
-            throw new ModelLoadException("model " + spec.dir() + ": input " + shape + " is not square, which "
-                    + "Fovea does not serve yet");
+            throw new ModelLoadException(
+                    "model "
+                            + spec.dir()
+                            + ": input "
+                            + shape
+                            + " is not square, which "
+                            + "Fovea does not serve yet");
         }
         this.inputName = input.name;
         this.outputName = output.name;
@@ -67,29 +85,53 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
         this.width = (int) shape.size(2);
         this.classes = (int) output.shape.size(output.shape.numDimensions() - 1);
         if (classes <= 0) {
-            throw new ModelLoadException("model " + spec.dir() + ": output '" + output.name + "' has shape "
-                    + output.shape + "; Fovea needs [-1,classes]");
+            throw new ModelLoadException(
+                    "model "
+                            + spec.dir()
+                            + ": output '"
+                            + output.name
+                            + "' has shape "
+                            + output.shape
+                            + "; Fovea needs [-1,classes]");
         }
         if (spec.labels() != null && spec.labels().size() != classes) {
-            throw new ModelLoadException("model " + spec.dir() + " has " + classes + " classes but its labels file has "
-                    + spec.labels().size() + " lines");
+            throw new ModelLoadException(
+                    "model "
+                            + spec.dir()
+                            + " has "
+                            + classes
+                            + " classes but its labels file has "
+                            + spec.labels().size()
+                            + " lines");
         }
         List<String> labels = spec.labels() != null ? spec.labels() : generatedLabels(classes);
         this.info = new ModelInfo(spec.name(), spec.version(), labels, List.of(spec.name()));
     }
 
-    /** Loads, checks and warms up the model, so that a bad model fails here and not on the first image. */
+    /**
+     * Loads, checks and warms up the model, so that a bad model fails here and not on the first
+     * image.
+     */
     public static SavedModelClassifier load(ModelSpec spec) {
         long start = System.nanoTime();
-        ConfigProto config = ConfigProto.newBuilder()
-                .setIntraOpParallelismThreads(spec.intraOpThreads())
-                .build();
+        ConfigProto config =
+                ConfigProto.newBuilder()
+                        .setIntraOpParallelismThreads(spec.intraOpThreads())
+                        .build();
         SavedModelBundle bundle;
         try {
-            bundle = SavedModelBundle.loader(spec.dir().toString()).withTags("serve").withConfigProto(config).load();
+            bundle =
+                    SavedModelBundle.loader(spec.dir().toString())
+                            .withTags("serve")
+                            .withConfigProto(config)
+                            .load();
         } catch (TensorFlowException e) {
-            throw new ModelLoadException("cannot load the SavedModel at " + spec.dir() + " with tag 'serve': "
-                    + firstLine(e.getMessage()), e);
+            throw new ModelLoadException(
+                    "cannot load the SavedModel at "
+                            + spec.dir()
+                            + " with tag 'serve': "
+                            + firstLine(e.getMessage()),
+                    e);
         }
         SavedModelClassifier classifier;
         try {
@@ -99,9 +141,16 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
             bundle.close();
             throw e;
         }
-        log.info("model {} {} loaded from {} in {} ms: input {}x{}, {} classes, {} preprocessing",
-                spec.name(), spec.version(), spec.dir(), (System.nanoTime() - start) / 1_000_000,
-                classifier.width, classifier.height, classifier.classes, spec.preprocessing());
+        log.info(
+                "model {} {} loaded from {} in {} ms: input {}x{}, {} classes, {} preprocessing",
+                spec.name(),
+                spec.version(),
+                spec.dir(),
+                (System.nanoTime() - start) / 1_000_000,
+                classifier.width,
+                classifier.height,
+                classifier.classes,
+                spec.preprocessing());
         return classifier;
     }
 
@@ -120,10 +169,12 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
         try {
             float[] probabilities = run(image);
             float inferenceMs = (System.nanoTime() - start) / 1e6f;
-            // Without a batcher every thread calls the shared session directly: no queue to wait in.
+            // Without a batcher every thread calls the shared session directly: no queue to wait
+            // in.
             return new Classification(probabilities, "resize", 1, 0f, inferenceMs);
         } catch (TensorFlowException e) {
-            throw new InferenceException("the model failed on this image: " + firstLine(e.getMessage()), e);
+            throw new InferenceException(
+                    "the model failed on this image: " + firstLine(e.getMessage()), e);
         }
     }
 
@@ -148,8 +199,13 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
         // Any format will do: these pixels come from no file.
         float[] out = run(new DecodedImage(width, height, grey, ImageFormat.PNG));
         if (out.length != classes) {
-            throw new ModelLoadException("model " + spec.dir() + " returned " + out.length + " scores, expected "
-                    + classes);
+            throw new ModelLoadException(
+                    "model "
+                            + spec.dir()
+                            + " returned "
+                            + out.length
+                            + " scores, expected "
+                            + classes);
         }
     }
 
@@ -162,23 +218,44 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
         return bundle.signatures().stream()
                 .filter(s -> s.key().equals(spec.signature()))
                 .findFirst()
-                .orElseThrow(() -> new ModelLoadException("model " + spec.dir() + " has no signature '"
-                        + spec.signature() + "'; it has " + bundle.signatures().stream().map(Signature::key)
-                        .collect(Collectors.toList()) + " (set model.signature)"));
+                .orElseThrow(
+                        () ->
+                                new ModelLoadException(
+                                        "model "
+                                                + spec.dir()
+                                                + " has no signature '"
+                                                + spec.signature()
+                                                + "'; it has "
+                                                + bundle.signatures().stream()
+                                                        .map(Signature::key)
+                                                        .collect(Collectors.toList())
+                                                + " (set model.signature)"));
     }
 
-    private static Signature.TensorDescription single(Map<String, Signature.TensorDescription> tensors,
-            String what, ModelSpec spec) {
+    private static Signature.TensorDescription single(
+            Map<String, Signature.TensorDescription> tensors, String what, ModelSpec spec) {
         if (tensors.size() == 1) {
             return tensors.values().iterator().next();
         }
         // Models made by Fovea export both probabilities and logits; prefer what the spec says.
-        String preferred = what.equals("output") ? (spec.outputsLogits() ? "logits" : "probs") : "input";
+        String preferred =
+                what.equals("output") ? (spec.outputsLogits() ? "logits" : "probs") : "input";
         Signature.TensorDescription named = tensors.get(preferred);
         if (named == null) {
-            throw new ModelLoadException("model " + spec.dir() + ": signature '" + spec.signature() + "' has "
-                    + tensors.size() + " " + what + "s " + tensors.keySet() + "; Fovea needs exactly one, or one named '"
-                    + preferred + "'");
+            throw new ModelLoadException(
+                    "model "
+                            + spec.dir()
+                            + ": signature '"
+                            + spec.signature()
+                            + "' has "
+                            + tensors.size()
+                            + " "
+                            + what
+                            + "s "
+                            + tensors.keySet()
+                            + "; Fovea needs exactly one, or one named '"
+                            + preferred
+                            + "'");
         }
         return named;
     }

@@ -5,17 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
 class WorkerConfigTest {
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     @Test
     void shouldApplyDefaultsWhenOnlyTheModelIsGiven() {
@@ -24,26 +24,44 @@ class WorkerConfigTest {
         assertEquals("images.raw", config.getString(WorkerConfig.TOPIC_IMAGES));
         assertEquals("at_least_once", config.getString(WorkerConfig.PROCESSING_GUARANTEE));
         assertEquals(5, config.getInt(WorkerConfig.TOP_K));
-        assertNull(config.stringOrNull(WorkerConfig.MODEL_PREPROCESSING), "unset means: from the model's metadata");
+        assertNull(
+                config.stringOrNull(WorkerConfig.MODEL_PREPROCESSING),
+                "unset means: from the model's metadata");
     }
 
     @Test
     void shouldLayerFileThenEnvironmentThenOverrides() throws IOException {
         Path file = dir.resolve("worker.properties");
         Files.writeString(file, "model.path=/from/file\ntop.k=2\nnum.stream.threads=3\n");
-        Map<String, String> env = Map.of("FOVEA_TOP_K", "4", "FOVEA_NUM_STREAM_THREADS", "6", "HOME", "/root");
-        WorkerConfig config = WorkerConfig.load(file, env, Map.of(WorkerConfig.STREAM_THREADS, "8"));
+        Map<String, String> env =
+                Map.of("FOVEA_TOP_K", "4", "FOVEA_NUM_STREAM_THREADS", "6", "HOME", "/root");
+        WorkerConfig config =
+                WorkerConfig.load(file, env, Map.of(WorkerConfig.STREAM_THREADS, "8"));
         assertEquals("/from/file", config.getString(WorkerConfig.MODEL_PATH));
         assertEquals(4, config.getInt(WorkerConfig.TOP_K), "the environment beats the file");
-        assertEquals(8, config.getInt(WorkerConfig.STREAM_THREADS), "an explicit override beats the environment");
+        assertEquals(
+                8,
+                config.getInt(WorkerConfig.STREAM_THREADS),
+                "an explicit override beats the environment");
     }
 
     @Test
     void shouldPassKafkaSettingsThroughWithoutTheirPrefix() {
-        Map<String, String> env = Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_SASL_MECHANISM", "PLAIN");
-        WorkerConfig config = WorkerConfig.load(null, env,
-                Map.of(WorkerConfig.MODEL_PATH, "/m", "kafka.max.poll.records", "10"));
-        assertEquals(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN", "max.poll.records", "10"),
+        Map<String, String> env =
+                Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_SASL_MECHANISM", "PLAIN");
+        WorkerConfig config =
+                WorkerConfig.load(
+                        null,
+                        env,
+                        Map.of(WorkerConfig.MODEL_PATH, "/m", "kafka.max.poll.records", "10"));
+        assertEquals(
+                Map.of(
+                        "security.protocol",
+                        "SASL_SSL",
+                        "sasl.mechanism",
+                        "PLAIN",
+                        "max.poll.records",
+                        "10"),
                 config.kafkaOverrides());
     }
 
@@ -55,8 +73,16 @@ class WorkerConfigTest {
 
     @Test
     void shouldRejectAnInvalidGuaranteeListingTheValidOnes() {
-        ConfigException e = assertThrows(ConfigException.class, () -> WorkerConfig.of(
-                Map.of(WorkerConfig.MODEL_PATH, "/m", WorkerConfig.PROCESSING_GUARANTEE, "exactly_once")));
+        ConfigException e =
+                assertThrows(
+                        ConfigException.class,
+                        () ->
+                                WorkerConfig.of(
+                                        Map.of(
+                                                WorkerConfig.MODEL_PATH,
+                                                "/m",
+                                                WorkerConfig.PROCESSING_GUARANTEE,
+                                                "exactly_once")));
         assertTrue(e.getMessage().contains("exactly_once_v2"), e.getMessage());
     }
 
@@ -64,22 +90,42 @@ class WorkerConfigTest {
     void shouldRejectAMistypedKeyInsteadOfIgnoringIt() throws IOException {
         Path file = dir.resolve("typo.properties");
         Files.writeString(file, "model.path=/m\ntopk=3\n");
-        ConfigException e = assertThrows(ConfigException.class, () -> WorkerConfig.load(file, Map.of(), Map.of()));
-        assertTrue(e.getMessage().contains("'topk'") && e.getMessage().contains(file.toString()), e.getMessage());
+        ConfigException e =
+                assertThrows(
+                        ConfigException.class, () -> WorkerConfig.load(file, Map.of(), Map.of()));
+        assertTrue(
+                e.getMessage().contains("'topk'") && e.getMessage().contains(file.toString()),
+                e.getMessage());
     }
 
     @Test
     void shouldRejectOutOfRangeNumbers() {
-        ConfigException e = assertThrows(ConfigException.class, () -> WorkerConfig.of(
-                Map.of(WorkerConfig.MODEL_PATH, "/m", WorkerConfig.STREAM_THREADS, "0")));
+        ConfigException e =
+                assertThrows(
+                        ConfigException.class,
+                        () ->
+                                WorkerConfig.of(
+                                        Map.of(
+                                                WorkerConfig.MODEL_PATH,
+                                                "/m",
+                                                WorkerConfig.STREAM_THREADS,
+                                                "0")));
         assertTrue(e.getMessage().contains(WorkerConfig.STREAM_THREADS), e.getMessage());
     }
 
     @Test
     void shouldHideSecretsWhenDescribed() {
-        WorkerConfig config = WorkerConfig.of(Map.of(WorkerConfig.MODEL_PATH, "/m",
-                "kafka.sasl.jaas.config", "PlainLoginModule required username=\"u\" password=\"p\";",
-                "kafka.ssl.truststore.password", "hunter2", "kafka.security.protocol", "SASL_SSL"));
+        WorkerConfig config =
+                WorkerConfig.of(
+                        Map.of(
+                                WorkerConfig.MODEL_PATH,
+                                "/m",
+                                "kafka.sasl.jaas.config",
+                                "PlainLoginModule required username=\"u\" password=\"p\";",
+                                "kafka.ssl.truststore.password",
+                                "hunter2",
+                                "kafka.security.protocol",
+                                "SASL_SSL"));
         Map<String, String> shown = config.describe();
         assertEquals("[hidden]", shown.get("kafka.sasl.jaas.config"));
         assertEquals("[hidden]", shown.get("kafka.ssl.truststore.password"));

@@ -8,19 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.ImageFormat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Resizing checked against values worked out by hand from the formulas in {@link ResizeMode}.
- * Most tests use {@link Preprocessing#RAW} so expected values read as pixel values, and an image
- * whose red, green and blue are related (green = red + 1, blue = 255 - red) so channel mix-ups show.
+ * Resizing checked against values worked out by hand from the formulas in {@link ResizeMode}. Most
+ * tests use {@link Preprocessing#RAW} so expected values read as pixel values, and an image whose
+ * red, green and blue are related (green = red + 1, blue = 255 - red) so channel mix-ups show.
  */
 class InputWriterTest {
 
@@ -28,11 +30,8 @@ class InputWriterTest {
     private static final DecodedImage TWO_BY_TWO = grayish(2, 2, 0, 30, 60, 90);
 
     /** 4x4, red = 40 * y + 10 * x. */
-    private static final DecodedImage FOUR_BY_FOUR = grayish(4, 4,
-            0, 10, 20, 30,
-            40, 50, 60, 70,
-            80, 90, 100, 110,
-            120, 130, 140, 150);
+    private static final DecodedImage FOUR_BY_FOUR =
+            grayish(4, 4, 0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 130, 140, 150);
 
     @ParameterizedTest
     @EnumSource(ResizeMode.class)
@@ -51,31 +50,36 @@ class InputWriterTest {
         //   -> weights of the second pixel: clamp to first, 0.25, 0.75, clamp to second.
         // Top row 0..30: 0, 7.5, 22.5, 30; bottom row 60..90: 60, 67.5, 82.5, 90.
         // Rows between at 0.25 and 0.75 of the way down (+15 and +45).
-        assertRed(new float[] {
-            0, 7.5f, 22.5f, 30,
-            15, 22.5f, 37.5f, 45,
-            45, 52.5f, 67.5f, 75,
-            60, 67.5f, 82.5f, 90
-        }, resize(TWO_BY_TWO, 4, ResizeMode.HALF_PIXEL));
+        assertRed(
+                new float[] {
+                    0, 7.5f, 22.5f, 30,
+                    15, 22.5f, 37.5f, 45,
+                    45, 52.5f, 67.5f, 75,
+                    60, 67.5f, 82.5f, 90
+                },
+                resize(TWO_BY_TWO, 4, ResizeMode.HALF_PIXEL));
     }
 
     @Test
     void shouldUpsampleTwoByTwoToFourByFourWithAlignedCorners() {
         // scale (2-1)/(4-1) = 1/3, src = 0, 1/3, 2/3, 1: thirds, corners kept.
         // Top row 0..30: 0, 10, 20, 30; each row down adds a third of 60.
-        assertRed(new float[] {
-            0, 10, 20, 30,
-            20, 30, 40, 50,
-            40, 50, 60, 70,
-            60, 70, 80, 90
-        }, resize(TWO_BY_TWO, 4, ResizeMode.ALIGN_CORNERS));
+        assertRed(
+                new float[] {
+                    0, 10, 20, 30,
+                    20, 30, 40, 50,
+                    40, 50, 60, 70,
+                    60, 70, 80, 90
+                },
+                resize(TWO_BY_TWO, 4, ResizeMode.ALIGN_CORNERS));
     }
 
     @Test
     void shouldDownsampleFourByFourToTwoByTwoAsBlockMeansWithHalfPixelCentres() {
         // scale 2, src = (i + 0.5) * 2 - 0.5 = 0.5, 2.5: halfway between 0 and 1, and 2 and 3,
         // on both axes, so each output is the mean of a 2x2 block:
-        // (0+10+40+50)/4 = 25, (20+30+60+70)/4 = 45, (80+90+120+130)/4 = 105, (100+110+140+150)/4 = 125
+        // (0+10+40+50)/4 = 25, (20+30+60+70)/4 = 45, (80+90+120+130)/4 = 105, (100+110+140+150)/4 =
+        // 125
         assertRed(new float[] {25, 45, 105, 125}, resize(FOUR_BY_FOUR, 2, ResizeMode.HALF_PIXEL));
     }
 
@@ -87,7 +91,8 @@ class InputWriterTest {
 
     @Test
     void shouldStretchANonSquareImageAlongEachAxisSeparately() {
-        // 4 wide, 2 high -> 2x2, half-pixel: columns average pairs (scale 2), rows map 1:1 (scale 1).
+        // 4 wide, 2 high -> 2x2, half-pixel: columns average pairs (scale 2), rows map 1:1 (scale
+        // 1).
         DecodedImage wide = grayish(4, 2, 0, 10, 20, 30, 100, 110, 120, 130);
 
         assertRed(new float[] {5, 25, 105, 125}, resize(wide, 2, ResizeMode.HALF_PIXEL));
@@ -143,7 +148,9 @@ class InputWriterTest {
                 DecodedImage image = new DecodedImage(width, height, rgb, ImageFormat.PNG);
                 for (int size = 1; size <= 17; size++) {
                     for (float value : resize(image, size, mode)) {
-                        assertTrue(value >= 50 && value <= 150, width + "x" + height + " -> " + size + ": " + value);
+                        assertTrue(
+                                value >= 50 && value <= 150,
+                                width + "x" + height + " -> " + size + ": " + value);
                     }
                 }
             }
@@ -161,13 +168,17 @@ class InputWriterTest {
         assertEquals(5 + 27, buffer.position());
         float[] all = buffer.array();
         assertAllNaN(Arrays.copyOfRange(all, 0, 5));
-        assertArrayEquals(resize(TWO_BY_TWO, 3, ResizeMode.HALF_PIXEL), Arrays.copyOfRange(all, 5, 32));
+        assertArrayEquals(
+                resize(TWO_BY_TWO, 3, ResizeMode.HALF_PIXEL), Arrays.copyOfRange(all, 5, 32));
         assertAllNaN(Arrays.copyOfRange(all, 32, 36));
     }
 
     @Test
     void shouldWriteIntoADirectBufferTheSameValues() {
-        FloatBuffer direct = ByteBuffer.allocateDirect(4 * (2 + 48 + 2)).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer direct =
+                ByteBuffer.allocateDirect(4 * (2 + 48 + 2))
+                        .order(ByteOrder.nativeOrder())
+                        .asFloatBuffer();
         assertFalse(direct.hasArray());
         fillWithNaN(direct);
         direct.position(2);
@@ -194,7 +205,9 @@ class InputWriterTest {
         assertEquals(12, slice.position());
         assertAllNaN(Arrays.copyOfRange(backing, 0, 4));
         // Aligned corners at the same size: the image itself.
-        assertArrayEquals(new float[] {0, 1, 255, 30, 31, 225, 60, 61, 195, 90, 91, 165}, Arrays.copyOfRange(backing, 4, 16));
+        assertArrayEquals(
+                new float[] {0, 1, 255, 30, 31, 225, 60, 61, 195, 90, 91, 165},
+                Arrays.copyOfRange(backing, 4, 16));
         assertTrue(Float.isNaN(backing[16]));
     }
 
@@ -206,7 +219,8 @@ class InputWriterTest {
         InputWriter.write(TWO_BY_TWO, 3, Preprocessing.RAW, ResizeMode.HALF_PIXEL, out, 3);
 
         assertAllNaN(Arrays.copyOfRange(out, 0, 3));
-        assertArrayEquals(resize(TWO_BY_TWO, 3, ResizeMode.HALF_PIXEL), Arrays.copyOfRange(out, 3, 30));
+        assertArrayEquals(
+                resize(TWO_BY_TWO, 3, ResizeMode.HALF_PIXEL), Arrays.copyOfRange(out, 3, 30));
         assertAllNaN(Arrays.copyOfRange(out, 30, 33));
     }
 
@@ -216,8 +230,11 @@ class InputWriterTest {
         fillWithNaN(buffer);
         buffer.position(4);
 
-        assertThrows(IllegalArgumentException.class,
-                () -> InputWriter.write(TWO_BY_TWO, 3, Preprocessing.RAW, ResizeMode.HALF_PIXEL, buffer));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        InputWriter.write(
+                                TWO_BY_TWO, 3, Preprocessing.RAW, ResizeMode.HALF_PIXEL, buffer));
 
         assertEquals(4, buffer.position());
         assertAllNaN(buffer.array());
@@ -228,8 +245,11 @@ class InputWriterTest {
         float[] out = new float[30];
         Arrays.fill(out, Float.NaN);
 
-        assertThrows(IndexOutOfBoundsException.class,
-                () -> InputWriter.write(TWO_BY_TWO, 3, Preprocessing.RAW, ResizeMode.HALF_PIXEL, out, 4));
+        assertThrows(
+                IndexOutOfBoundsException.class,
+                () ->
+                        InputWriter.write(
+                                TWO_BY_TWO, 3, Preprocessing.RAW, ResizeMode.HALF_PIXEL, out, 4));
 
         assertAllNaN(out);
     }
@@ -244,8 +264,11 @@ class InputWriterTest {
     void shouldParseResizeModesFromTheirIds() {
         assertEquals(ResizeMode.ALIGN_CORNERS, ResizeMode.parse("align_corners"));
         assertEquals(ResizeMode.HALF_PIXEL, ResizeMode.parse(" HALF_PIXEL "));
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> ResizeMode.parse("nearest"));
-        assertEquals("unknown resize mode 'nearest'; valid: half_pixel, align_corners", error.getMessage());
+        IllegalArgumentException error =
+                assertThrows(IllegalArgumentException.class, () -> ResizeMode.parse("nearest"));
+        assertEquals(
+                "unknown resize mode 'nearest'; valid: half_pixel, align_corners",
+                error.getMessage());
     }
 
     /** An image from its red values, with green = red + 1 and blue = 255 - red. */

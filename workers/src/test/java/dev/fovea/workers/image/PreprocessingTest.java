@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.ImageFormat;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -20,13 +21,15 @@ class PreprocessingTest {
     @Test
     void shouldScaleInceptionToMinusOneToOne() {
         // 255 / 127.5 - 1 = 1; 0 / 127.5 - 1 = -1; 128 / 127.5 - 1 = 0.5 / 127.5 = 0.00392157
-        assertArrayEquals(new float[] {1f, -1f, 0.0039215686f}, preprocess(Preprocessing.INCEPTION), 1e-6f);
+        assertArrayEquals(
+                new float[] {1f, -1f, 0.0039215686f}, preprocess(Preprocessing.INCEPTION), 1e-6f);
     }
 
     @Test
     void shouldReorderCaffeToBgrAndSubtractTheBgrMeans() {
         // B: 128 - 103.939 = 24.061; G: 0 - 116.779 = -116.779; R: 255 - 123.68 = 131.32
-        assertArrayEquals(new float[] {24.061f, -116.779f, 131.32f}, preprocess(Preprocessing.CAFFE), 1e-4f);
+        assertArrayEquals(
+                new float[] {24.061f, -116.779f, 131.32f}, preprocess(Preprocessing.CAFFE), 1e-4f);
     }
 
     @Test
@@ -40,7 +43,10 @@ class PreprocessingTest {
         // R: (1 - 0.485) / 0.229 = 2.2489083
         // G: (0 - 0.456) / 0.224 = -2.0357143
         // B: (128 / 255 - 0.406) / 0.225 = 0.0959608 / 0.225 = 0.4264924
-        assertArrayEquals(new float[] {2.2489083f, -2.0357143f, 0.4264924f}, preprocess(Preprocessing.TORCH), 1e-6f);
+        assertArrayEquals(
+                new float[] {2.2489083f, -2.0357143f, 0.4264924f},
+                preprocess(Preprocessing.TORCH),
+                1e-6f);
     }
 
     @Test
@@ -62,17 +68,24 @@ class PreprocessingTest {
 
     @Test
     void shouldListTheValidIdsWhenParsingAnUnknownOne() {
-        IllegalArgumentException error = assertThrows(IllegalArgumentException.class, () -> Preprocessing.parse("vgg"));
+        IllegalArgumentException error =
+                assertThrows(IllegalArgumentException.class, () -> Preprocessing.parse("vgg"));
 
-        assertEquals("unknown preprocessing 'vgg'; valid: inception, caffe, unit, torch, raw", error.getMessage());
+        assertEquals(
+                "unknown preprocessing 'vgg'; valid: inception, caffe, unit, torch, raw",
+                error.getMessage());
     }
 
     @Test
     void shouldExposeCaffeAsBgrSourceChannels() {
         assertEquals(Preprocessing.ChannelOrder.BGR, Preprocessing.CAFFE.channelOrder());
-        assertArrayEquals(new int[] {2, 1, 0}, new int[] {
-            Preprocessing.CAFFE.sourceChannel(0), Preprocessing.CAFFE.sourceChannel(1), Preprocessing.CAFFE.sourceChannel(2)
-        });
+        assertArrayEquals(
+                new int[] {2, 1, 0},
+                new int[] {
+                    Preprocessing.CAFFE.sourceChannel(0),
+                    Preprocessing.CAFFE.sourceChannel(1),
+                    Preprocessing.CAFFE.sourceChannel(2)
+                });
     }
 
     private static float[] preprocess(Preprocessing preprocessing) {

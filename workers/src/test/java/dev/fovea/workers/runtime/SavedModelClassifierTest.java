@@ -11,6 +11,12 @@ import dev.fovea.topology.Classification;
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.ImageFormat;
 import dev.fovea.workers.config.WorkerConfig;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,23 +24,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class SavedModelClassifierTest {
     private static final List<String> LABELS = List.of("ant", "bee", "cat", "dog", "eel");
 
-    @TempDir
-    static Path dir;
+    @TempDir static Path dir;
     static Path model;
     static SavedModelClassifier classifier;
 
     @BeforeAll
     static void buildAndLoad() {
         model = dir.resolve("tiny");
-        ModelBuilder.build(new BuildRequest("inception_v3", LABELS.size(), 0.125, 3, model, LABELS));
+        ModelBuilder.build(
+                new BuildRequest("inception_v3", LABELS.size(), 0.125, 3, model, LABELS));
         classifier = SavedModelClassifier.load(ModelSpec.resolve(config(Map.of())));
     }
 
@@ -72,8 +74,9 @@ class SavedModelClassifierTest {
 
     @Test
     void shouldAgreeWithItsOwnLogitsOnceSoftmaxed() throws Exception {
-        try (SavedModelClassifier logits = SavedModelClassifier.load(
-                ModelSpec.resolve(config(Map.of(WorkerConfig.MODEL_OUTPUT, "logits"))))) {
+        try (SavedModelClassifier logits =
+                SavedModelClassifier.load(
+                        ModelSpec.resolve(config(Map.of(WorkerConfig.MODEL_OUTPUT, "logits"))))) {
             DecodedImage image = gradient(120, 90);
             Classification fromProbs = classifier.classify(image);
             Classification fromLogits = logits.classify(image);
@@ -86,17 +89,30 @@ class SavedModelClassifierTest {
     @Test
     void shouldSayHowToGetAModelWhenTheDirectoryIsMissing() {
         Path missing = dir.resolve("nowhere");
-        ModelLoadException e = assertThrows(ModelLoadException.class,
-                () -> ModelSpec.resolve(config(Map.of(WorkerConfig.MODEL_PATH, missing.toString()))));
-        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains("./fovea model build"),
+        ModelLoadException e =
+                assertThrows(
+                        ModelLoadException.class,
+                        () ->
+                                ModelSpec.resolve(
+                                        config(
+                                                Map.of(
+                                                        WorkerConfig.MODEL_PATH,
+                                                        missing.toString()))));
+        assertTrue(
+                e.getMessage().contains(missing.toString())
+                        && e.getMessage().contains("./fovea model build"),
                 e.getMessage());
     }
 
     @Test
     void shouldRefuseADirectoryThatIsNotASavedModel() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        ModelLoadException e = assertThrows(ModelLoadException.class,
-                () -> ModelSpec.resolve(config(Map.of(WorkerConfig.MODEL_PATH, empty.toString()))));
+        ModelLoadException e =
+                assertThrows(
+                        ModelLoadException.class,
+                        () ->
+                                ModelSpec.resolve(
+                                        config(Map.of(WorkerConfig.MODEL_PATH, empty.toString()))));
         assertTrue(e.getMessage().contains("saved_model.pb"), e.getMessage());
     }
 
@@ -104,9 +120,19 @@ class SavedModelClassifierTest {
     void shouldRefuseLabelsThatDoNotMatchTheClasses() throws IOException {
         Path labels = dir.resolve("three-labels.txt");
         Files.write(labels, List.of("a", "b", "c"));
-        ModelLoadException e = assertThrows(ModelLoadException.class, () -> SavedModelClassifier.load(
-                ModelSpec.resolve(config(Map.of(WorkerConfig.MODEL_LABELS, labels.toString())))));
-        assertTrue(e.getMessage().contains("5 classes") && e.getMessage().contains("3 lines"), e.getMessage());
+        ModelLoadException e =
+                assertThrows(
+                        ModelLoadException.class,
+                        () ->
+                                SavedModelClassifier.load(
+                                        ModelSpec.resolve(
+                                                config(
+                                                        Map.of(
+                                                                WorkerConfig.MODEL_LABELS,
+                                                                labels.toString())))));
+        assertTrue(
+                e.getMessage().contains("5 classes") && e.getMessage().contains("3 lines"),
+                e.getMessage());
     }
 
     @Test
@@ -114,12 +140,25 @@ class SavedModelClassifierTest {
         Path foreign = dir.resolve("foreign");
         copy(model, foreign);
         Files.delete(foreign.resolve(ModelSpec.METADATA_FILE));
-        ModelLoadException e = assertThrows(ModelLoadException.class,
-                () -> ModelSpec.resolve(config(Map.of(WorkerConfig.MODEL_PATH, foreign.toString()))));
+        ModelLoadException e =
+                assertThrows(
+                        ModelLoadException.class,
+                        () ->
+                                ModelSpec.resolve(
+                                        config(
+                                                Map.of(
+                                                        WorkerConfig.MODEL_PATH,
+                                                        foreign.toString()))));
         assertTrue(e.getMessage().contains(WorkerConfig.MODEL_PREPROCESSING), e.getMessage());
 
-        ModelSpec spec = ModelSpec.resolve(config(Map.of(WorkerConfig.MODEL_PATH, foreign.toString(),
-                WorkerConfig.MODEL_PREPROCESSING, "inception")));
+        ModelSpec spec =
+                ModelSpec.resolve(
+                        config(
+                                Map.of(
+                                        WorkerConfig.MODEL_PATH,
+                                        foreign.toString(),
+                                        WorkerConfig.MODEL_PREPROCESSING,
+                                        "inception")));
         assertEquals("foreign", spec.name(), "the directory names a model without metadata");
     }
 

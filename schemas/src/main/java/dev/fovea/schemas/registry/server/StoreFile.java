@@ -4,7 +4,9 @@ import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 import static java.nio.file.StandardCopyOption.REPLACE_EXISTING;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.fovea.schemas.registry.CompatibilityLevel;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,53 +16,58 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The registry's whole state in one JSON file. It is small (a few schemas), so it is rewritten on every
- * change, through a temporary file and an atomic rename: a crash leaves the old file or the new one,
- * never half of one.
+ * The registry's whole state in one JSON file. It is small (a few schemas), so it is rewritten on
+ * every change, through a temporary file and an atomic rename: a crash leaves the old file or the
+ * new one, never half of one.
  */
 final class StoreFile {
-  private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** Schemas by id; each subject's schema ids in version order; compatibility levels. */
-  record Snapshot(
-      Map<Integer, String> schemas,
-      Map<String, List<Integer>> subjects,
-      CompatibilityLevel compatibility,
-      Map<String, CompatibilityLevel> subjectCompatibility) {}
+    /** Schemas by id; each subject's schema ids in version order; compatibility levels. */
+    record Snapshot(
+            Map<Integer, String> schemas,
+            Map<String, List<Integer>> subjects,
+            CompatibilityLevel compatibility,
+            Map<String, CompatibilityLevel> subjectCompatibility) {}
 
-  private final Path dir;
-  private final Path file;
+    private final Path dir;
+    private final Path file;
 
-  StoreFile(Path dir) {
-    this.dir = dir;
-    this.file = dir.resolve("registry.json");
-  }
-
-  Optional<Snapshot> read() {
-    if (!Files.exists(file)) {
-      return Optional.empty();
+    StoreFile(Path dir) {
+        this.dir = dir;
+        this.file = dir.resolve("registry.json");
     }
-    try {
-      return Optional.of(JSON.readValue(file.toFile(), Snapshot.class));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the schema registry's data in " + file + " (" + e.getMessage()
-          + "): move the file away to start an empty registry", e);
-    }
-  }
 
-  void write(Snapshot snapshot) {
-    try {
-      Files.createDirectories(dir);
-      Path temp = Files.createTempFile(dir, "registry", ".json.tmp");
-      JSON.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), snapshot);
-      Files.move(temp, file, ATOMIC_MOVE, REPLACE_EXISTING);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write the schema registry's data to " + file, e);
+    Optional<Snapshot> read() {
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(file.toFile(), Snapshot.class));
+        } catch (IOException e) {
+            throw new UncheckedIOException(
+                    "cannot read the schema registry's data in "
+                            + file
+                            + " ("
+                            + e.getMessage()
+                            + "): move the file away to start an empty registry",
+                    e);
+        }
     }
-  }
 
-  @Override
-  public String toString() {
-    return file.toString();
-  }
+    void write(Snapshot snapshot) {
+        try {
+            Files.createDirectories(dir);
+            Path temp = Files.createTempFile(dir, "registry", ".json.tmp");
+            JSON.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), snapshot);
+            Files.move(temp, file, ATOMIC_MOVE, REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the schema registry's data to " + file, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return file.toString();
+    }
 }
