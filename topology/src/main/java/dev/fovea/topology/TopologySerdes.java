@@ -3,6 +3,9 @@ package dev.fovea.topology;
 import dev.fovea.avro.DeadLetter;
 import dev.fovea.avro.ImageEvent;
 import dev.fovea.avro.Prediction;
+import dev.fovea.schemas.registry.SchemaRegistryClient;
+import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
+import dev.fovea.schemas.serde.ConfluentAvroSerde;
 
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -15,4 +18,16 @@ import org.apache.kafka.common.serialization.Serde;
 public record TopologySerdes(
         Deserializer<ImageEvent> imageEvents,
         Serde<Prediction> predictions,
-        Serde<DeadLetter> deadLetters) {}
+        Serde<DeadLetter> deadLetters) {
+
+    /**
+     * Fovea's records in the Confluent wire format on {@code registry}; the output schemas are
+     * registered on first use under their TopicNameStrategy subjects.
+     */
+    public static TopologySerdes onRegistry(SchemaRegistryClient registry) {
+        return new TopologySerdes(
+                new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
+                new ConfluentAvroSerde<>(registry, Prediction.class, true),
+                new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
+    }
+}

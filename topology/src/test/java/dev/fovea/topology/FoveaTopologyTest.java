@@ -13,7 +13,6 @@ import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.schemas.registry.server.LocalSchemaRegistry;
 import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
-import dev.fovea.schemas.serde.ConfluentAvroSerde;
 import dev.fovea.schemas.serde.ConfluentAvroSerializer;
 import dev.fovea.topology.image.JdkImageDecoder;
 
@@ -93,11 +92,7 @@ class FoveaTopologyTest {
         if (driver != null) {
             driver.close();
         }
-        TopologySerdes serdes =
-                new TopologySerdes(
-                        new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
-                        new ConfluentAvroSerde<>(registry, Prediction.class, true),
-                        new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
+        TopologySerdes serdes = TopologySerdes.onRegistry(registry);
         Topology topology =
                 FoveaTopology.build(
                         with,
@@ -265,10 +260,7 @@ class FoveaTopologyTest {
         String description =
                 FoveaTopology.build(
                                 settings,
-                                new TopologySerdes(
-                                        new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
-                                        new ConfluentAvroSerde<>(registry, Prediction.class, true),
-                                        new ConfluentAvroSerde<>(registry, DeadLetter.class, true)),
+                                TopologySerdes.onRegistry(registry),
                                 new JdkImageDecoder(1000L),
                                 new MeanColourClassifier(),
                                 Clock.systemUTC())

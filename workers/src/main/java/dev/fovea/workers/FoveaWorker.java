@@ -1,12 +1,7 @@
 package dev.fovea.workers;
 
-import dev.fovea.avro.DeadLetter;
-import dev.fovea.avro.ImageEvent;
-import dev.fovea.avro.Prediction;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
-import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
-import dev.fovea.schemas.serde.ConfluentAvroSerde;
 import dev.fovea.topology.FoveaTopology;
 import dev.fovea.topology.TopologySerdes;
 import dev.fovea.topology.TopologySettings;
@@ -89,11 +84,7 @@ public final class FoveaWorker implements AutoCloseable {
             Preflight.kafkaReachable(config, props);
 
             TopologySettings settings = settings(config);
-            TopologySerdes serdes =
-                    new TopologySerdes(
-                            new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
-                            new ConfluentAvroSerde<>(registry, Prediction.class, true),
-                            new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
+            TopologySerdes serdes = TopologySerdes.onRegistry(registry);
             Topology topology =
                     FoveaTopology.build(
                             settings,
