@@ -52,7 +52,6 @@ public final class ModelBuilder {
     public static final String INPUT = "input";
     public static final String OUTPUT_PROBABILITIES = "probs";
     public static final String OUTPUT_LOGITS = "logits";
-    public static final String LABELS_FILE = "labels.txt";
 
     private static final Map<String, Architecture> ARCHITECTURES =
             Stream.of(new InceptionV3())
@@ -84,7 +83,7 @@ public final class ModelBuilder {
                         exportSavedModel(arch, req.classes(), req.width(), req.seed(), staging);
                 List<String> labels =
                         req.labels() != null ? req.labels() : generatedLabels(req.classes());
-                Files.write(staging.resolve(LABELS_FILE), labels, UTF_8);
+                Files.write(staging.resolve(Labels.FILE_NAME), labels, UTF_8);
                 new ModelMetadata(
                                 out.getFileName().toString(),
                                 version(staging),
@@ -96,7 +95,7 @@ public final class ModelBuilder {
                                 req.seed(),
                                 parameters,
                                 "probabilities",
-                                LABELS_FILE)
+                                Labels.FILE_NAME)
                         .write(staging);
                 deleteRecursively(out);
                 Files.move(staging, out, StandardCopyOption.ATOMIC_MOVE);
@@ -211,7 +210,9 @@ public final class ModelBuilder {
         }
         List<Path> files;
         try (Stream<Path> variables = Files.list(dir.resolve("variables"))) {
-            files = Stream.concat(variables.sorted(), Stream.of(dir.resolve(LABELS_FILE))).toList();
+            files =
+                    Stream.concat(variables.sorted(), Stream.of(dir.resolve(Labels.FILE_NAME)))
+                            .toList();
         }
         for (Path file : files) {
             // Streamed: the weights of a full-width network are 95 MB.

@@ -1,7 +1,5 @@
 package dev.fovea.models;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -66,7 +64,7 @@ public record ModelMetadata(
 
     /** The labels of a model in {@code dir}, in class index order. */
     public List<String> readLabels(Path dir) throws IOException {
-        return Files.readAllLines(dir.resolve(labels), UTF_8);
+        return Labels.read(dir.resolve(labels));
     }
 
     /** Whether {@code dir} holds a model written by Fovea. */

@@ -8,8 +8,9 @@ import dev.fovea.topology.image.DecodedImage;
  *
  * <p>Implementations are called concurrently by every stream thread of a worker and must be
  * thread-safe. They are called from {@code process()} and must return only when the result is
- * ready: a classifier never keeps an image across calls (see the batching design note on why a
- * record held across {@code process()} calls is lost on a crash or rebalance).
+ * ready: a classifier never keeps an image across calls. Kafka Streams counts a record's offset as
+ * consumed once {@code process()} returns, so a record still held after that is lost on a crash or
+ * a rebalance, under either processing guarantee.
  */
 public interface Classifier {
 

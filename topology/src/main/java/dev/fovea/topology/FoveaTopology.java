@@ -35,6 +35,10 @@ import java.util.Map;
  * lose nothing under either processing guarantee.
  */
 public final class FoveaTopology {
+    private static final String ROUTE = "route-";
+    private static final String DEAD_LETTERS = "dead-letters";
+    private static final String PREDICTIONS = "predictions";
+
     private FoveaTopology() {}
 
     public static Topology build(
@@ -60,16 +64,17 @@ public final class FoveaTopology {
 
         Map<String, KStream<byte[], ImageWork>> routes =
                 classified
-                        .split(Named.as("route-"))
-                        .branch((key, work) -> work.failed(), Branched.as("dead-letters"))
-                        .defaultBranch(Branched.as("predictions"));
+                        .split(Named.as(ROUTE))
+                        .branch((key, work) -> work.failed(), Branched.as(DEAD_LETTERS))
+                        .defaultBranch(Branched.as(PREDICTIONS));
 
-        routes.get("route-dead-letters")
+        // split() names each branch's stream by its own prefix plus the branch name.
+        routes.get(ROUTE + DEAD_LETTERS)
                 .map(
                         (key, work) -> KeyValue.pair(work.imageId(), publications.deadLetter(work)),
                         Named.as("build-dead-letter"))
                 .to(settings.deadLetterTopic(), produced(serdes.deadLetters(), "dead-letter-sink"));
-        routes.get("route-predictions")
+        routes.get(ROUTE + PREDICTIONS)
                 .map(
                         (key, work) -> KeyValue.pair(work.imageId(), publications.prediction(work)),
                         Named.as("top-k"))

@@ -21,13 +21,14 @@ public record TopologySerdes(
         Serde<DeadLetter> deadLetters) {
 
     /**
-     * Fovea's records in the Confluent wire format on {@code registry}; the output schemas are
-     * registered on first use under their TopicNameStrategy subjects.
+     * Fovea's records in the Confluent wire format on {@code registry}, the output schemas under
+     * their TopicNameStrategy subjects: registered on first use, or only looked up when {@code
+     * autoRegister} is false.
      */
-    public static TopologySerdes onRegistry(SchemaRegistryClient registry) {
+    public static TopologySerdes onRegistry(SchemaRegistryClient registry, boolean autoRegister) {
         return new TopologySerdes(
                 new ConfluentAvroDeserializer<>(registry, ImageEvent.class),
-                new ConfluentAvroSerde<>(registry, Prediction.class, true),
-                new ConfluentAvroSerde<>(registry, DeadLetter.class, true));
+                new ConfluentAvroSerde<>(registry, Prediction.class, autoRegister),
+                new ConfluentAvroSerde<>(registry, DeadLetter.class, autoRegister));
     }
 }

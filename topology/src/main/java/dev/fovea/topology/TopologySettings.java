@@ -12,6 +12,9 @@ import java.util.Objects;
  * @param publishProbabilities whether predictions carry the full probability vector
  * @param workerId written into every output record, to tell which instance did the work
  * @param maxImageBytes images larger than this are dead-lettered before decoding
+ * @param maxDeadLetterValueBytes original values larger than this are not copied into a dead letter
+ *     (which points at their topic, partition and offset instead), so that a dead letter always
+ *     fits the dead-letter topic's size limit
  */
 public record TopologySettings(
         String imagesTopic,
@@ -20,7 +23,8 @@ public record TopologySettings(
         int topK,
         boolean publishProbabilities,
         String workerId,
-        int maxImageBytes) {
+        int maxImageBytes,
+        int maxDeadLetterValueBytes) {
 
     public TopologySettings {
         Objects.requireNonNull(imagesTopic, "imagesTopic");
@@ -29,6 +33,10 @@ public record TopologySettings(
         Objects.requireNonNull(workerId, "workerId");
         if (topK < 1) {
             throw new IllegalArgumentException("topK must be at least 1, was " + topK);
+        }
+        if (maxDeadLetterValueBytes < 0) {
+            throw new IllegalArgumentException(
+                    "maxDeadLetterValueBytes must not be negative, was " + maxDeadLetterValueBytes);
         }
         if (maxImageBytes < 1) {
             throw new IllegalArgumentException(

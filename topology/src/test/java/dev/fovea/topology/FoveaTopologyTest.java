@@ -3,6 +3,7 @@ package dev.fovea.topology;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fovea.avro.DeadLetter;
@@ -10,6 +11,7 @@ import dev.fovea.avro.ImageEvent;
 import dev.fovea.avro.Prediction;
 import dev.fovea.avro.TopClass;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
+import dev.fovea.schemas.registry.RegistryUnavailableException;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.schemas.registry.server.LocalSchemaRegistry;
 import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
@@ -24,6 +26,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -65,6 +68,7 @@ class FoveaTopologyTest {
                     2,
                     false,
                     "worker-under-test",
+                    1_000_000,
                     1_000_000);
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> images;
@@ -92,7 +96,7 @@ class FoveaTopologyTest {
         if (driver != null) {
             driver.close();
         }
-        TopologySerdes serdes = TopologySerdes.onRegistry(registry);
+        TopologySerdes serdes = TopologySerdes.onRegistry(registry, true);
         Topology topology =
                 FoveaTopology.build(
                         with,
@@ -158,7 +162,14 @@ class FoveaTopologyTest {
     void shouldPublishTheFullProbabilityVectorWhenAsked() throws IOException {
         start(
                 new TopologySettings(
-                        "images.raw", "predictions", "images.dlq", 1, true, "w", 1_000_000));
+                        "images.raw",
+                        "predictions",
+                        "images.dlq",
+                        1,
+                        true,
+                        "w",
+                        1_000_000,
+                        1_000_000));
         images.pipeInput(key("blue"), event("blue", png(8, 8, new Color(0, 0, 255)), Map.of()));
 
         Prediction p = predictions.readValue();
@@ -185,6 +196,22 @@ class FoveaTopologyTest {
         assertEquals("worker-under-test", d.getWorker());
         assertEquals(NOW, d.getFailedAt());
         assertTrue(predictions.isEmpty());
+    }
+
+    @Test
+    void shouldPointAtTheSourceInsteadOfCopyingAnOriginalOverTheLimit() throws IOException {
+        start(
+                new TopologySettings(
+                        "images.raw", "predictions", "images.dlq", 2, false, "w", 1_000_000, 64));
+        byte[] jpeg = jpeg(64, 64);
+        images.pipeInput(
+                key("huge"), event("huge", Arrays.copyOf(jpeg, jpeg.length / 3), Map.of()));
+
+        DeadLetter d = deadLetters.readValue();
+        assertEquals("UNDECODABLE_IMAGE", d.getReason());
+        assertNull(d.getValue(), "the original is too large to travel with the dead letter");
+        assertArrayEquals(key("huge"), bytes(d.getKey()));
+        assertTrue(d.getMessage().contains("replay it from images.raw-0@0"), d.getMessage());
     }
 
     @Test
@@ -222,7 +249,9 @@ class FoveaTopologyTest {
 
     @Test
     void shouldDeadLetterAnImageOverTheByteLimitBeforeDecodingIt() throws IOException {
-        start(new TopologySettings("images.raw", "predictions", "images.dlq", 2, false, "w", 100));
+        start(
+                new TopologySettings(
+                        "images.raw", "predictions", "images.dlq", 2, false, "w", 100, 1_000_000));
         images.pipeInput(key("big"), event("big", png(64, 64, Color.RED), Map.of()));
 
         DeadLetter d = deadLetters.readValue();
@@ -256,11 +285,47 @@ class FoveaTopologyTest {
     }
 
     @Test
+    void shouldFailRatherThanDeadLetterWhenTheRegistryIsUnreachable() throws IOException {
+        byte[] value = event("fine", png(8, 8, Color.RED), Map.of());
+        SchemaRegistryClient down = new HttpSchemaRegistryClient("http://127.0.0.1:1");
+        Topology topology =
+                FoveaTopology.build(
+                        settings,
+                        TopologySerdes.onRegistry(down, true),
+                        new JdkImageDecoder(1000L),
+                        new MeanColourClassifier(),
+                        Clock.systemUTC());
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test-down");
+        try (TopologyTestDriver broken = new TopologyTestDriver(topology, props)) {
+            TestInputTopic<byte[], byte[]> in =
+                    broken.createInputTopic(
+                            "images.raw", new ByteArraySerializer(), new ByteArraySerializer());
+            StreamsException e =
+                    assertThrows(StreamsException.class, () -> in.pipeInput(key("fine"), value));
+            assertTrue(
+                    causes(e).anyMatch(RegistryUnavailableException.class::isInstance),
+                    "the registry outage is the cause: " + e);
+            assertTrue(
+                    broken.createOutputTopic(
+                                    "images.dlq",
+                                    new StringDeserializer(),
+                                    new ConfluentAvroDeserializer<>(registry, DeadLetter.class))
+                            .isEmpty(),
+                    "a good image must not be dead-lettered because a dependency is down");
+        }
+    }
+
+    private static java.util.stream.Stream<Throwable> causes(Throwable e) {
+        return java.util.stream.Stream.iterate(e, t -> t != null, Throwable::getCause);
+    }
+
+    @Test
     void shouldDescribeItselfInNamedStages() {
         String description =
                 FoveaTopology.build(
                                 settings,
-                                TopologySerdes.onRegistry(registry),
+                                TopologySerdes.onRegistry(registry, true),
                                 new JdkImageDecoder(1000L),
                                 new MeanColourClassifier(),
                                 Clock.systemUTC())

@@ -75,16 +75,20 @@ public final class FoveaWorker implements AutoCloseable {
      * @throws StartupException if a dependency is missing or unreachable
      */
     public static FoveaWorker start(WorkerConfig config) {
+        log.info("worker settings: {}", config.describe());
         SavedModelClassifier classifier = SavedModelClassifier.load(ModelSpec.resolve(config));
         try {
-            String registryUrl = config.getString(WorkerConfig.SCHEMA_REGISTRY_URL);
-            SchemaRegistryClient registry = new HttpSchemaRegistryClient(registryUrl);
-            Preflight.registryReachable(registry, registryUrl);
+            SchemaRegistryClient registry =
+                    new HttpSchemaRegistryClient(
+                            config.getString(WorkerConfig.SCHEMA_REGISTRY_URL));
+            Preflight.registryReady(registry, config);
             Map<String, Object> props = streamsProperties(config);
             Preflight.kafkaReachable(config, props);
 
             TopologySettings settings = settings(config);
-            TopologySerdes serdes = TopologySerdes.onRegistry(registry);
+            TopologySerdes serdes =
+                    TopologySerdes.onRegistry(
+                            registry, config.getBoolean(WorkerConfig.SCHEMA_AUTO_REGISTER));
             Topology topology =
                     FoveaTopology.build(
                             settings,
@@ -99,7 +103,12 @@ public final class FoveaWorker implements AutoCloseable {
                     classifier.info().version(),
                     topology.describe());
             FoveaWorker worker = new FoveaWorker(classifier, topology, props);
-            worker.streams.start();
+            try {
+                worker.streams.start();
+            } catch (RuntimeException e) {
+                worker.streams.close(Duration.ZERO);
+                throw e;
+            }
             return worker;
         } catch (RuntimeException e) {
             classifier.close();
@@ -115,7 +124,8 @@ public final class FoveaWorker implements AutoCloseable {
                 config.getInt(WorkerConfig.TOP_K),
                 config.getBoolean(WorkerConfig.PUBLISH_PROBABILITIES),
                 workerId(config),
-                config.getInt(WorkerConfig.IMAGE_MAX_BYTES));
+                config.getInt(WorkerConfig.IMAGE_MAX_BYTES),
+                config.getInt(WorkerConfig.DEAD_LETTER_MAX_VALUE_BYTES));
     }
 
     static Map<String, Object> streamsProperties(WorkerConfig config) {
@@ -138,10 +148,13 @@ public final class FoveaWorker implements AutoCloseable {
         // Each record costs milliseconds of inference: a smaller poll keeps a loop well inside
         // max.poll.interval.ms even for slow models.
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 100);
-        // A dead letter carries the original image, so it can be as large as the input.
+        // A dead letter carries the original record up to dead.letter.max.value.bytes: leave room
+        // for it, its key and its other fields, never less than Kafka's own default.
         props.put(
                 StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-                16 * 1024 * 1024);
+                Math.max(
+                        1024 * 1024,
+                        config.getInt(WorkerConfig.DEAD_LETTER_MAX_VALUE_BYTES) + 128 * 1024));
         // Fovea has no global state; opting in now silences Kafka's 4.x deprecation warning.
         props.put("processing.exception.handler.global.enabled", true);
         props.putAll(config.kafkaOverrides());
@@ -181,14 +194,12 @@ public final class FoveaWorker implements AutoCloseable {
         return failure;
     }
 
-    public SavedModelClassifier classifier() {
-        return classifier;
-    }
-
     @Override
     public void close() {
         // Streams first: in-flight records finish against a model that is still open.
-        streams.close(Duration.ofSeconds(30));
+        if (!streams.close(Duration.ofSeconds(30))) {
+            log.warn("Kafka Streams did not stop within 30 s; closing the model anyway");
+        }
         classifier.close();
         stopped.countDown();
     }

@@ -1,12 +1,19 @@
 package dev.fovea.workers;
 
+import dev.fovea.avro.DeadLetter;
+import dev.fovea.avro.Prediction;
 import dev.fovea.schemas.registry.RegistryUnavailableException;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
+import dev.fovea.schemas.registry.SchemaRegistryException;
+import dev.fovea.schemas.serde.TopicNameStrategy;
 import dev.fovea.workers.config.WorkerConfig;
 
+import org.apache.avro.Schema;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
@@ -19,13 +26,62 @@ import java.util.concurrent.TimeoutException;
  * failure is one sentence naming the setting to fix, instead of a stack trace minutes later.
  */
 final class Preflight {
+    private static final Logger log = LoggerFactory.getLogger(Preflight.class);
+
     private Preflight() {}
 
-    static void registryReachable(SchemaRegistryClient registry, String url) {
+    /**
+     * The registry answers and takes the output schemas. Registering them now (or, without
+     * auto-registration, finding them) turns an incompatible schema or missing permission into a
+     * startup error instead of a failure on the first image.
+     */
+    static void registryReady(SchemaRegistryClient registry, WorkerConfig config) {
+        List<String> subjects;
         try {
-            registry.subjects();
+            subjects = registry.subjects();
         } catch (RegistryUnavailableException e) {
             throw new StartupException(e.getMessage(), e);
+        }
+        boolean register = config.getBoolean(WorkerConfig.SCHEMA_AUTO_REGISTER);
+        Map<String, Schema> outputs =
+                Map.of(
+                        TopicNameStrategy.subject(
+                                config.getString(WorkerConfig.TOPIC_PREDICTIONS), false),
+                        Prediction.getClassSchema(),
+                        TopicNameStrategy.subject(
+                                config.getString(WorkerConfig.TOPIC_DEAD_LETTERS), false),
+                        DeadLetter.getClassSchema());
+        outputs.forEach(
+                (subject, schema) -> {
+                    try {
+                        if (register) {
+                            registry.register(subject, schema);
+                        } else {
+                            registry.lookup(subject, schema);
+                        }
+                    } catch (SchemaRegistryException e) {
+                        throw new StartupException(
+                                "the schema registry at "
+                                        + registry.url()
+                                        + " refused "
+                                        + schema.getName()
+                                        + " under "
+                                        + subject
+                                        + ": "
+                                        + e.getMessage(),
+                                e);
+                    }
+                });
+        String images =
+                TopicNameStrategy.subject(config.getString(WorkerConfig.TOPIC_IMAGES), false);
+        if (!subjects.contains(images)) {
+            log.warn(
+                    "no schema is registered under {} at {} yet: fine before the first image is"
+                        + " produced, but if producers have written images, this worker is pointed"
+                        + " at another registry than theirs and will dead-letter every image as"
+                        + " INVALID_RECORD",
+                    images,
+                    registry.url());
         }
     }
 

@@ -115,7 +115,15 @@ final class DemoCommand implements Callable<Integer> {
                                 WorkerConfig.APPLICATION_ID, "fovea-demo",
                                 WorkerConfig.MODEL_PATH, modelDir.toString(),
                                 WorkerConfig.TOP_K, "3"));
-        FoveaWorker worker = FoveaWorker.start(config);
+        FoveaWorker worker;
+        try {
+            worker = FoveaWorker.start(config);
+        } catch (RuntimeException e) {
+            if (ownStack != null) {
+                ownStack.close();
+            }
+            throw e;
+        }
         LocalStack stackToClose = ownStack;
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -155,21 +163,24 @@ final class DemoCommand implements Callable<Integer> {
             producer.send(items, 0, null);
             System.out.println();
             System.out.println(Formats.PREDICTION_HEADER);
-            await(reader, run + "photo-", items.size(), true);
+            await(reader, worker, run + "photo-", items.size(), true);
 
             if (burst > 0) {
                 step("throughput: " + burst + " more images through Kafka, the worker and back");
                 long start = System.nanoTime();
                 producer.send(ImageProducer.items(photos, burst, run + "burst-"), 0, System.err);
-                await(reader, run + "burst-", burst, false);
+                await(reader, worker, run + "burst-", burst, false);
                 double seconds = (System.nanoTime() - start) / 1e9;
                 System.out.printf(
                         "%n%d images in %.1f s end to end: %.1f images/s%n",
                         burst, seconds, burst / seconds);
             }
             System.out.printf(
-                    "process RSS %d MiB (broker, registry, worker and model in one JVM)%n",
-                    rssMiB());
+                    "process RSS %d MiB (%s)%n",
+                    rssMiB(),
+                    ownStack != null
+                            ? "broker, registry, worker and model in one JVM"
+                            : "worker and model");
         }
         if (exitAfterSummary) {
             System.exit(0);
@@ -206,10 +217,19 @@ final class DemoCommand implements Callable<Integer> {
 
     /** Reads predictions of this run until {@code expected} distinct images have one. */
     private void await(
-            TopicReader<Prediction> reader, String idPrefix, int expected, boolean print) {
+            TopicReader<Prediction> reader,
+            FoveaWorker worker,
+            String idPrefix,
+            int expected,
+            boolean print) {
         Set<String> answered = new HashSet<>();
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         while (answered.size() < expected) {
+            if (worker.failure() != null) {
+                throw new IllegalStateException(
+                        "the worker stopped after a failure: " + worker.failure(),
+                        worker.failure());
+            }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(
                         "only "

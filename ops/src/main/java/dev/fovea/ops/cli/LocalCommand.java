@@ -228,7 +228,20 @@ final class LocalCommand implements Runnable {
                 return Optional.empty();
             }
             long pid = Long.parseLong(Files.readString(stack.pidFile()).strip());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+            // A pid file can outlive its process, and the pid be reused by another: only a live
+            // process running this very command is the stack.
+            return ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(
+                            p ->
+                                    p.info()
+                                            .commandLine()
+                                            .map(
+                                                    c ->
+                                                            c.contains(
+                                                                    Fovea.class.getName()
+                                                                            + " local up"))
+                                            .orElse(false));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }

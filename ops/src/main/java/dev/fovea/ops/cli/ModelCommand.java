@@ -2,13 +2,13 @@ package dev.fovea.ops.cli;
 
 import dev.fovea.models.BuildRequest;
 import dev.fovea.models.BuildResult;
+import dev.fovea.models.Labels;
 import dev.fovea.models.ModelBuilder;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -79,13 +79,7 @@ final class ModelCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            List<String> labelList =
-                    labels == null
-                            ? null
-                            : Files.readAllLines(labels).stream()
-                                    .map(String::strip)
-                                    .filter(l -> !l.isEmpty())
-                                    .toList();
+            List<String> labelList = labels == null ? null : Labels.read(labels);
             System.err.printf(
                     "building %s (width %.2f, %d classes, seed %d)...%n",
                     arch, width, classes, seed);

@@ -52,10 +52,10 @@ import java.util.concurrent.TimeoutException;
  * }</pre>
  *
  * <p>It assembles the node the way {@code kafka.server.KafkaRaftServer} does (shared server, then
- * controller, then broker) rather than calling that class, for two reasons (see
- * shared/design/environment.md): KafkaRaftServer halts the JVM on any fatal fault, here one is
- * logged and thrown instead; and it binds its own sockets, here they are bound first (see {@link
- * ListenerSockets}). These are Kafka's internal classes, pinned to the Kafka version in the pom.
+ * controller, then broker) rather than calling that class, for two reasons: KafkaRaftServer halts
+ * the JVM on any fatal fault (a test runner included), here one is logged and thrown instead; and
+ * it binds its own sockets, here they are bound first (see {@link ListenerSockets}). These are
+ * Kafka's internal classes, pinned to the Kafka version in the pom.
  */
 public final class KafkaBroker implements AutoCloseable {
 
@@ -235,8 +235,9 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /**
-     * The broker's properties. Beyond what one combined KRaft node needs, they fix the pitfalls
-     * listed in shared/design/environment.md and keep the node small.
+     * The broker's properties. Beyond what one combined KRaft node needs, they avoid the pitfalls
+     * of a single node (replication factors of 1, the transaction log exactly-once needs, the
+     * cleaner's 128 MiB default buffer) and keep the node small.
      */
     private static Properties brokerProperties(
             BrokerSettings settings, ListenerSockets sockets, Path dataDir) {

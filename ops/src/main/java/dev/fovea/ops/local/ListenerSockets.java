@@ -14,10 +14,10 @@ import java.nio.channels.ServerSocketChannel;
  * Kafka's socket servers in place of the ones they would open.
  *
  * <p>Why not let Kafka bind them: a busy controller port makes Kafka's controller report a fatal
- * fault, which halts the whole JVM (the pitfall in shared/design/environment.md), and a port
- * "picked free" by opening and closing a probe socket could be taken again before Kafka binds it.
- * Binding first gives a plain "port in use" error and makes port 0 race-free (Kafka's own test kit
- * does the same). The channels are non-blocking because Kafka's acceptor selects on them.
+ * fault, which halts the whole JVM (reproduced with Kafka 4.3.1), and a port "picked free" by
+ * opening and closing a probe socket could be taken again before Kafka binds it. Binding first
+ * gives a plain "port in use" error and makes port 0 race-free (Kafka's own test kit does the
+ * same). The channels are non-blocking because Kafka's acceptor selects on them.
  */
 final class ListenerSockets implements ServerSocketFactory, AutoCloseable {
 

@@ -71,14 +71,19 @@ public final class LocalStack implements AutoCloseable {
             throw e;
         }
         LocalStack stack = new LocalStack(broker, registry);
-        broker.createTopics(
-                Map.of(
-                        IMAGES,
-                        settings.partitions(),
-                        PREDICTIONS,
-                        settings.partitions(),
-                        DEAD_LETTERS,
-                        1));
+        try {
+            broker.createTopics(
+                    Map.of(
+                            IMAGES,
+                            settings.partitions(),
+                            PREDICTIONS,
+                            settings.partitions(),
+                            DEAD_LETTERS,
+                            1));
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
         log.info(
                 "local stack up: Kafka {}, schema registry {}",
                 stack.bootstrapServers(),

@@ -17,9 +17,9 @@ import java.util.Properties;
 import java.util.UUID;
 
 /**
- * Reads an Avro topic of Fovea's (predictions or dead letters) without joining a consumer group,
- * from the beginning or from now, seeing only committed transactions. Used by {@code ./fovea
- * consume}, the demo and the tests.
+ * Reads an Avro topic of Fovea's (predictions or dead letters) in a throwaway consumer group that
+ * commits nothing, from the beginning or from now, seeing only committed transactions. Used by
+ * {@code ./fovea consume}, the demo and the tests.
  */
 public final class TopicReader<T extends SpecificRecord> implements AutoCloseable {
     private final KafkaConsumer<String, T> consumer;

@@ -10,9 +10,9 @@ import dev.fovea.topology.TopologySettings;
 
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /** The last stages: a finished {@link ImageWork} to the record users consume. */
 public final class Publications {
@@ -52,23 +52,33 @@ public final class Publications {
                 .setImageTimestamp(work.event().getTimestamp())
                 .setProcessedAt(clock.instant())
                 .setTimings(timings)
-                .setAttributes(Map.copyOf(work.event().getAttributes()))
+                .setAttributes(work.event().getAttributes())
                 .setWorker(settings.workerId())
                 .build();
     }
 
     public DeadLetter deadLetter(ImageWork work) {
         SourceRecord source = work.source();
+        byte[] value = source.value();
+        boolean copyValue = value != null && value.length <= settings.maxDeadLetterValueBytes();
+        String message = work.failure().message();
+        if (value != null && !copyValue) {
+            message +=
+                    String.format(
+                            " (the original value, %d bytes, is over dead.letter.max.value.bytes"
+                                    + " and was not copied: replay it from %s-%d@%d)",
+                            value.length, source.topic(), source.partition(), source.offset());
+        }
         return DeadLetter.newBuilder()
                 .setImageId(work.imageId())
                 .setReason(work.failure().reason().name())
-                .setMessage(work.failure().message())
+                .setMessage(message)
                 .setSourceTopic(source.topic())
                 .setPartition(source.partition())
                 .setOffset(source.offset())
-                .setTimestamp(java.time.Instant.ofEpochMilli(source.timestamp()))
+                .setTimestamp(Instant.ofEpochMilli(source.timestamp()))
                 .setKey(source.key() == null ? null : ByteBuffer.wrap(source.key()))
-                .setValue(source.value() == null ? null : ByteBuffer.wrap(source.value()))
+                .setValue(copyValue ? ByteBuffer.wrap(value) : null)
                 .setWorker(settings.workerId())
                 .setFailedAt(clock.instant())
                 .build();

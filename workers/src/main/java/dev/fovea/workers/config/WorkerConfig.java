@@ -4,6 +4,9 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 
+import dev.fovea.workers.image.Preprocessing;
+import dev.fovea.workers.image.ResizeMode;
+
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -16,6 +19,7 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -53,13 +57,18 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String PUBLISH_PROBABILITIES = "output.probabilities";
     public static final String IMAGE_MAX_BYTES = "image.max.bytes";
     public static final String IMAGE_MAX_PIXELS = "image.max.pixels";
+    public static final String DEAD_LETTER_MAX_VALUE_BYTES = "dead.letter.max.value.bytes";
+    public static final String SCHEMA_AUTO_REGISTER = "schema.auto.register";
     public static final String WORKER_ID = "worker.id";
     public static final String STARTUP_TIMEOUT_MS = "startup.timeout.ms";
 
     /** Keys with this prefix go, without it, to the Kafka clients. */
     public static final String KAFKA_PREFIX = "kafka.";
 
-    private static final String FROM_METADATA = "";
+    /**
+     * The default of settings whose value is decided elsewhere (the model's metadata, the host).
+     */
+    private static final String UNSET = "";
 
     public static final ConfigDef DEFINITION =
             new ConfigDef()
@@ -128,47 +137,47 @@ public final class WorkerConfig extends AbstractConfig {
                     .define(
                             MODEL_NAME,
                             Type.STRING,
-                            FROM_METADATA,
+                            UNSET,
                             MEDIUM,
                             "Model name published in predictions. Default: from fovea-model.json,"
                                     + " else the directory name.")
                     .define(
                             MODEL_VERSION,
                             Type.STRING,
-                            FROM_METADATA,
+                            UNSET,
                             MEDIUM,
                             "Model version published in predictions. Default: from"
                                     + " fovea-model.json, else 1.")
                     .define(
                             MODEL_PREPROCESSING,
                             Type.STRING,
-                            FROM_METADATA,
-                            ValidString.in(
-                                    FROM_METADATA, "inception", "caffe", "unit", "torch", "raw"),
+                            UNSET,
+                            anyOf(Preprocessing.ids()),
                             HIGH,
                             "Input preprocessing: inception ([-1,1]), caffe (BGR minus the ImageNet"
-                                + " mean), unit ([0,1]), torch (ImageNet mean/std). Default: from"
-                                + " fovea-model.json; required for other models.")
+                                + " mean), unit ([0,1]), torch (ImageNet mean/std), raw (0-255, for"
+                                + " models that scale inside). Default: from fovea-model.json;"
+                                + " required for other models.")
                     .define(
                             MODEL_OUTPUT,
                             Type.STRING,
-                            FROM_METADATA,
-                            ValidString.in(FROM_METADATA, "probabilities", "logits"),
+                            UNSET,
+                            anyOf(List.of("probabilities", "logits")),
                             MEDIUM,
                             "What the model outputs; logits are softmaxed by the worker. Default:"
                                     + " from fovea-model.json, else probabilities.")
                     .define(
                             MODEL_RESIZE,
                             Type.STRING,
-                            FROM_METADATA,
-                            ValidString.in(FROM_METADATA, "half_pixel", "align_corners"),
+                            UNSET,
+                            anyOf(ResizeMode.ids()),
                             LOW,
                             "Bilinear resize convention: half_pixel (TF2 default) or align_corners"
                                 + " (TF1, TF.js). Default: from fovea-model.json, else half_pixel.")
                     .define(
                             MODEL_LABELS,
                             Type.STRING,
-                            FROM_METADATA,
+                            UNSET,
                             MEDIUM,
                             "Labels file, one per line in class order. Default: labels.txt beside"
                                     + " the model; without one, labels are class_N.")
@@ -214,9 +223,26 @@ public final class WorkerConfig extends AbstractConfig {
                             "Images whose header declares more pixels are dead-lettered as"
                                     + " IMAGE_TOO_LARGE before decoding (decompression bombs).")
                     .define(
+                            DEAD_LETTER_MAX_VALUE_BYTES,
+                            Type.INT,
+                            900 * 1024,
+                            Range.atLeast(0),
+                            MEDIUM,
+                            "A dead letter carries the original record for replay up to this size;"
+                                + " a larger original is referenced by topic, partition and offset"
+                                + " instead. The default fits Kafka's default 1 MiB topic limit;"
+                                + " raise both together.")
+                    .define(
+                            SCHEMA_AUTO_REGISTER,
+                            Type.BOOLEAN,
+                            true,
+                            MEDIUM,
+                            "Register the Prediction and DeadLetter schemas at startup; false only"
+                                + " looks them up (for registries where the worker may only read).")
+                    .define(
                             WORKER_ID,
                             Type.STRING,
-                            FROM_METADATA,
+                            UNSET,
                             LOW,
                             "Name of this worker in output records. Default: host name and process"
                                     + " id.")
@@ -228,6 +254,13 @@ public final class WorkerConfig extends AbstractConfig {
                             LOW,
                             "How long startup checks wait for Kafka and the registry before failing"
                                     + " with a message.");
+
+    /** One of {@code values}, or unset. */
+    private static ConfigDef.Validator anyOf(List<String> values) {
+        List<String> allowed = new java.util.ArrayList<>(values);
+        allowed.add(0, UNSET);
+        return ValidString.in(allowed.toArray(String[]::new));
+    }
 
     private WorkerConfig(Map<String, ?> values) {
         super(DEFINITION, values, false);
@@ -267,7 +300,12 @@ public final class WorkerConfig extends AbstractConfig {
                             values.put(key, value);
                         }
                     } else if (name.startsWith("KAFKA_")) {
-                        values.put(KAFKA_PREFIX + keyOf(name.substring("KAFKA_".length())), value);
+                        String key = keyOf(name.substring("KAFKA_".length()));
+                        // Only client settings: KAFKA_HEAP_OPTS, or the KAFKA_PORT that Kubernetes
+                        // injects for a Service named kafka, are not meant for Fovea.
+                        if (KafkaSettings.isClientSetting(key)) {
+                            values.put(KAFKA_PREFIX + key, value);
+                        }
                     }
                 });
         return values;
@@ -294,13 +332,16 @@ public final class WorkerConfig extends AbstractConfig {
 
     /** A typo in a key would otherwise be ignored silently and the default used. */
     private static void rejectUnknown(Map<String, String> values, Path file) {
+        String where = file == null ? "" : " in " + file;
         for (String key : values.keySet()) {
-            if (!key.startsWith(KAFKA_PREFIX) && !DEFINITION.names().contains(key)) {
+            if (key.startsWith(KAFKA_PREFIX)) {
+                KafkaSettings.checkPassThrough(key.substring(KAFKA_PREFIX.length()), where);
+            } else if (!DEFINITION.names().contains(key)) {
                 throw new ConfigException(
                         "unknown setting '"
                                 + key
                                 + "'"
-                                + (file == null ? "" : " in " + file)
+                                + where
                                 + ": Fovea settings are "
                                 + new TreeMap<>(DEFINITION.configKeys()).keySet()
                                 + ", and Kafka client settings take the prefix 'kafka.'");
@@ -349,7 +390,7 @@ public final class WorkerConfig extends AbstractConfig {
             String shown =
                     dflt == ConfigDef.NO_DEFAULT_VALUE
                             ? "(required)"
-                            : FROM_METADATA.equals(dflt) ? "(see description)" : "`" + dflt + "`";
+                            : UNSET.equals(dflt) ? "(see description)" : "`" + dflt + "`";
             md.append("| `")
                     .append(key.name)
                     .append("` | `FOVEA_")

@@ -1,8 +1,8 @@
 package dev.fovea.workers.image;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * How a model expects its input pixels: a channel order, then per output channel {@code (pixel -
@@ -107,12 +107,12 @@ public enum Preprocessing {
             }
         }
         throw new IllegalArgumentException(
-                "unknown preprocessing '"
-                        + id
-                        + "'; valid: "
-                        + Arrays.stream(values())
-                                .map(Preprocessing::id)
-                                .collect(Collectors.joining(", ")));
+                "unknown preprocessing '" + id + "'; valid: " + String.join(", ", ids()));
+    }
+
+    /** Every id, in declaration order: what configuration accepts. */
+    public static List<String> ids() {
+        return Arrays.stream(values()).map(Preprocessing::id).toList();
     }
 
     private static double[] uniform(double value) {

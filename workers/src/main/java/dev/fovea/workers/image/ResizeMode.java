@@ -1,8 +1,8 @@
 package dev.fovea.workers.image;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
-import java.util.stream.Collectors;
 
 /**
  * Where output pixels sample the input in bilinear resizing. Models are sensitive to it: nsfwjs'
@@ -98,11 +98,11 @@ public enum ResizeMode {
             }
         }
         throw new IllegalArgumentException(
-                "unknown resize mode '"
-                        + id
-                        + "'; valid: "
-                        + Arrays.stream(values())
-                                .map(ResizeMode::id)
-                                .collect(Collectors.joining(", ")));
+                "unknown resize mode '" + id + "'; valid: " + String.join(", ", ids()));
+    }
+
+    /** Every id, in declaration order: what configuration accepts. */
+    public static List<String> ids() {
+        return Arrays.stream(values()).map(ResizeMode::id).toList();
     }
 }

@@ -1,8 +1,7 @@
 package dev.fovea.workers.runtime;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import dev.fovea.models.Labels;
+import dev.fovea.models.ModelMetadata;
 import dev.fovea.workers.config.WorkerConfig;
 import dev.fovea.workers.image.Preprocessing;
 import dev.fovea.workers.image.ResizeMode;
@@ -11,7 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * Everything needed to serve one SavedModel, resolved from the worker's config and, for what the
@@ -30,9 +29,6 @@ public record ModelSpec(
         String signature,
         int intraOpThreads) {
 
-    public static final String METADATA_FILE = "fovea-model.json";
-    public static final String LABELS_FILE = "labels.txt";
-
     public static ModelSpec resolve(WorkerConfig config) {
         Path dir = Path.of(config.getString(WorkerConfig.MODEL_PATH)).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
@@ -48,79 +44,103 @@ public record ModelSpec(
         if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
             throw new ModelLoadException(dir + " is not a SavedModel: it has no saved_model.pb");
         }
-        JsonNode meta = readMetadata(dir);
+        ModelMetadata meta = readMetadata(dir);
+        Setting setting = new Setting(config, meta, dir);
 
         String preprocessing =
-                pick(config, WorkerConfig.MODEL_PREPROCESSING, meta, "preprocessing", null);
+                setting.pick(WorkerConfig.MODEL_PREPROCESSING, ModelMetadata::preprocessing);
         if (preprocessing == null) {
             throw new ModelLoadException(
                     "the preprocessing of "
                             + dir
                             + " is unknown (it has no "
-                            + METADATA_FILE
+                            + ModelMetadata.FILE_NAME
                             + "): set "
                             + WorkerConfig.MODEL_PREPROCESSING
-                            + " to inception, caffe, unit, torch or raw");
+                            + " to one of "
+                            + Preprocessing.ids());
         }
-        String output = pick(config, WorkerConfig.MODEL_OUTPUT, meta, "output", "probabilities");
-        String resize = pick(config, WorkerConfig.MODEL_RESIZE, meta, "resize", "half_pixel");
-        String labelsFile = pick(config, WorkerConfig.MODEL_LABELS, meta, "labels", LABELS_FILE);
+        String output = setting.pick(WorkerConfig.MODEL_OUTPUT, ModelMetadata::output);
+        String resize = setting.pick(WorkerConfig.MODEL_RESIZE, m -> null);
+        String labelsFile = setting.pick(WorkerConfig.MODEL_LABELS, ModelMetadata::labels);
         return new ModelSpec(
                 dir,
-                pick(config, WorkerConfig.MODEL_NAME, meta, "name", dir.getFileName().toString()),
-                pick(config, WorkerConfig.MODEL_VERSION, meta, "version", "1"),
-                Preprocessing.parse(preprocessing),
-                output.equals("logits"),
-                ResizeMode.valueOf(resize.toUpperCase(Locale.ROOT)),
-                readLabels(
-                        dir.resolve(labelsFile),
-                        config.stringOrNull(WorkerConfig.MODEL_LABELS) != null),
+                orElse(
+                        setting.pick(WorkerConfig.MODEL_NAME, ModelMetadata::name),
+                        dir.getFileName().toString()),
+                orElse(setting.pick(WorkerConfig.MODEL_VERSION, ModelMetadata::version), "1"),
+                setting.parse(
+                        WorkerConfig.MODEL_PREPROCESSING, preprocessing, Preprocessing::parse),
+                setting.parse(
+                        WorkerConfig.MODEL_OUTPUT,
+                        orElse(output, "probabilities"),
+                        ModelSpec::outputsLogits),
+                setting.parse(
+                        WorkerConfig.MODEL_RESIZE, orElse(resize, "half_pixel"), ResizeMode::parse),
+                readLabels(dir.resolve(orElse(labelsFile, Labels.FILE_NAME)), labelsFile != null),
                 config.getString(WorkerConfig.MODEL_SIGNATURE),
                 config.getInt(WorkerConfig.INFERENCE_THREADS));
     }
 
-    /** The config wins; then the model's metadata; then the fallback. */
-    private static String pick(
-            WorkerConfig config, String key, JsonNode meta, String field, String fallback) {
-        String configured = config.stringOrNull(key);
-        if (configured != null) {
-            return configured;
+    /** A value from the config, else from the model's metadata; and where a bad one came from. */
+    private record Setting(WorkerConfig config, ModelMetadata meta, Path dir) {
+        String pick(String key, Function<ModelMetadata, String> field) {
+            String configured = config.stringOrNull(key);
+            if (configured != null || meta == null) {
+                return configured;
+            }
+            return field.apply(meta);
         }
-        JsonNode value = meta.get(field);
-        return value != null && value.isValueNode() && !value.asText().isEmpty()
-                ? value.asText()
-                : fallback;
+
+        <T> T parse(String key, String value, Function<String, T> parser) {
+            try {
+                return parser.apply(value);
+            } catch (IllegalArgumentException e) {
+                String source =
+                        config.stringOrNull(key) != null
+                                ? key
+                                : dir.resolve(ModelMetadata.FILE_NAME).toString();
+                throw new ModelLoadException(
+                        "invalid " + key + " from " + source + ": " + e.getMessage(), e);
+            }
+        }
     }
 
-    private static JsonNode readMetadata(Path dir) {
-        Path file = dir.resolve(METADATA_FILE);
-        if (!Files.isRegularFile(file)) {
-            return new ObjectMapper().createObjectNode();
+    private static boolean outputsLogits(String output) {
+        return switch (output) {
+            case "logits" -> true;
+            case "probabilities" -> false;
+            default ->
+                    throw new IllegalArgumentException(
+                            "unknown output '" + output + "'; valid: probabilities, logits");
+        };
+    }
+
+    private static String orElse(String value, String fallback) {
+        return value == null || value.isEmpty() ? fallback : value;
+    }
+
+    private static ModelMetadata readMetadata(Path dir) {
+        if (!ModelMetadata.isModelDirectory(dir)) {
+            return null;
         }
         try {
-            return new ObjectMapper().readTree(file.toFile());
+            return ModelMetadata.read(dir);
         } catch (IOException e) {
-            throw new ModelLoadException(file + " is not valid JSON: " + e.getMessage(), e);
+            throw new ModelLoadException(
+                    dir.resolve(ModelMetadata.FILE_NAME) + " cannot be read: " + e.getMessage(), e);
         }
     }
 
     private static List<String> readLabels(Path file, boolean required) {
         if (!Files.isRegularFile(file)) {
             if (required) {
-                throw new ModelLoadException(
-                        "labels file "
-                                + file
-                                + " does not exist ("
-                                + WorkerConfig.MODEL_LABELS
-                                + ")");
+                throw new ModelLoadException("labels file " + file + " does not exist");
             }
             return null;
         }
         try {
-            return Files.readAllLines(file).stream()
-                    .map(String::strip)
-                    .filter(l -> !l.isEmpty())
-                    .toList();
+            return Labels.read(file);
         } catch (IOException e) {
             throw new ModelLoadException(
                     "cannot read labels file " + file + ": " + e.getMessage(), e);

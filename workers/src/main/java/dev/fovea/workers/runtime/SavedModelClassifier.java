@@ -15,6 +15,7 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFInvalidArgumentException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.proto.ConfigProto;
@@ -166,16 +167,33 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
     @Override
     public Classification classify(DecodedImage image) throws InferenceException {
         long start = System.nanoTime();
+        float[] probabilities;
         try {
-            float[] probabilities = run(image);
-            float inferenceMs = (System.nanoTime() - start) / 1e6f;
-            // Without a batcher every thread calls the shared session directly: no queue to wait
-            // in.
-            return new Classification(probabilities, "resize", 1, 0f, inferenceMs);
-        } catch (TensorFlowException e) {
+            probabilities = run(image);
+        } catch (TFInvalidArgumentException e) {
+            // The input is the one thing that changes between calls, so an invalid argument is
+            // this image's. Any other TensorFlow error (out of memory, internal) is the model's or
+            // the machine's: it propagates and stops the worker rather than dead-lettering good
+            // images.
             throw new InferenceException(
-                    "the model failed on this image: " + firstLine(e.getMessage()), e);
+                    "the model rejected this image: " + firstLine(e.getMessage()), e);
         }
+        if (!allFinite(probabilities)) {
+            throw new InferenceException(
+                    "the model returned non-finite scores (NaN or infinity) for this image", null);
+        }
+        float inferenceMs = (System.nanoTime() - start) / 1e6f;
+        // Without a batcher every thread calls the shared session directly: no queue to wait in.
+        return new Classification(probabilities, "resize", 1, 0f, inferenceMs);
+    }
+
+    private static boolean allFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private float[] run(DecodedImage image) {
@@ -184,6 +202,17 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
             InputWriter.write(image, width, spec.preprocessing(), spec.resize(), pixels);
             try (Result result = session.runner().feed(inputName, input).fetch(outputName).run()) {
                 Tensor output = result.get(0);
+                if (output.shape().size() != classes) {
+                    // A signature may declare [-1,N] and still compute another shape.
+                    throw new ModelLoadException(
+                            "model "
+                                    + spec.dir()
+                                    + " computed an output of shape "
+                                    + output.shape()
+                                    + " for one image; its signature declares "
+                                    + classes
+                                    + " classes");
+                }
                 float[] scores = new float[classes];
                 output.asRawTensor().data().asFloats().read(scores);
                 return spec.outputsLogits() ? Softmax.inPlace(scores) : scores;
@@ -197,16 +226,7 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
         byte[] grey = new byte[width * height * 3];
         java.util.Arrays.fill(grey, (byte) 128);
         // Any format will do: these pixels come from no file.
-        float[] out = run(new DecodedImage(width, height, grey, ImageFormat.PNG));
-        if (out.length != classes) {
-            throw new ModelLoadException(
-                    "model "
-                            + spec.dir()
-                            + " returned "
-                            + out.length
-                            + " scores, expected "
-                            + classes);
-        }
+        run(new DecodedImage(width, height, grey, ImageFormat.PNG));
     }
 
     @Override

@@ -132,4 +132,59 @@ class WorkerConfigTest {
         assertEquals("SASL_SSL", shown.get("kafka.security.protocol"));
         assertTrue(shown.values().stream().noneMatch(v -> v.contains("hunter2")));
     }
+
+    @Test
+    void shouldIgnoreKafkaEnvironmentVariablesThatAreNotClientSettings() {
+        Map<String, String> env =
+                Map.of(
+                        "KAFKA_HEAP_OPTS", "-Xmx1g",
+                        "KAFKA_PORT", "tcp://10.0.0.7:9092",
+                        "KAFKA_SERVICE_HOST", "10.0.0.7",
+                        "KAFKA_CONSUMER_MAX_POLL_RECORDS", "25");
+        WorkerConfig config = WorkerConfig.load(null, env, Map.of(WorkerConfig.MODEL_PATH, "/m"));
+        assertEquals(Map.of("consumer.max.poll.records", "25"), config.kafkaOverrides());
+    }
+
+    @Test
+    void shouldRejectAKafkaKeyThatWouldShadowAFoveaSetting() {
+        ConfigException e =
+                assertThrows(
+                        ConfigException.class,
+                        () ->
+                                WorkerConfig.load(
+                                        null,
+                                        Map.of("KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092"),
+                                        Map.of(WorkerConfig.MODEL_PATH, "/m")));
+        assertTrue(e.getMessage().contains("set 'bootstrap.servers' instead"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectHandlersThatWouldDropRecords() {
+        ConfigException e =
+                assertThrows(
+                        ConfigException.class,
+                        () ->
+                                WorkerConfig.of(
+                                        Map.of(
+                                                WorkerConfig.MODEL_PATH,
+                                                "/m",
+                                                "kafka.production.exception.handler",
+                                                "com.example.ContinueHandler")));
+        assertTrue(e.getMessage().contains("cannot be changed"), e.getMessage());
+    }
+
+    @Test
+    void shouldRejectAMistypedKafkaSetting() {
+        ConfigException e =
+                assertThrows(
+                        ConfigException.class,
+                        () ->
+                                WorkerConfig.of(
+                                        Map.of(
+                                                WorkerConfig.MODEL_PATH,
+                                                "/m",
+                                                "kafka.max.pol.records",
+                                                "5")));
+        assertTrue(e.getMessage().contains("not a Kafka client setting"), e.getMessage());
+    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fovea.models.BuildRequest;
 import dev.fovea.models.ModelBuilder;
+import dev.fovea.models.ModelMetadata;
 import dev.fovea.topology.Classification;
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.ImageFormat;
@@ -139,7 +140,7 @@ class SavedModelClassifierTest {
     void shouldAskForThePreprocessingOfAModelFoveaDidNotMake() throws IOException {
         Path foreign = dir.resolve("foreign");
         copy(model, foreign);
-        Files.delete(foreign.resolve(ModelSpec.METADATA_FILE));
+        Files.delete(foreign.resolve(ModelMetadata.FILE_NAME));
         ModelLoadException e =
                 assertThrows(
                         ModelLoadException.class,
@@ -160,6 +161,24 @@ class SavedModelClassifierTest {
                                         WorkerConfig.MODEL_PREPROCESSING,
                                         "inception")));
         assertEquals("foreign", spec.name(), "the directory names a model without metadata");
+    }
+
+    @Test
+    void shouldNameTheFileAndKeyOfAnInvalidMetadataValue() throws IOException {
+        Path typo = dir.resolve("typo");
+        copy(model, typo);
+        Path metadata = typo.resolve(ModelMetadata.FILE_NAME);
+        Files.writeString(
+                metadata, Files.readString(metadata).replace("\"probabilities\"", "\"logit\""));
+        ModelLoadException e =
+                assertThrows(
+                        ModelLoadException.class,
+                        () ->
+                                ModelSpec.resolve(
+                                        config(Map.of(WorkerConfig.MODEL_PATH, typo.toString()))));
+        assertTrue(
+                e.getMessage().contains(metadata.toString()) && e.getMessage().contains("'logit'"),
+                e.getMessage());
     }
 
     private static DecodedImage uniform(int width, int height, int value) {
