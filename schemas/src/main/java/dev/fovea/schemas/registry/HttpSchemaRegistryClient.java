@@ -66,6 +66,7 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     private final HttpClient http;
     private final Map<SubjectSchema, Integer> registeredIds = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+    private final Map<Integer, String> nonAvroTypesById = new ConcurrentHashMap<>();
 
     public HttpSchemaRegistryClient(String url) {
         this(builder(url));
@@ -84,8 +85,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         this.http =
                 HttpClient.newBuilder()
                         .connectTimeout(connectTimeout)
-                        // The registry speaks HTTP/1.1; skipping the h2c upgrade attempt saves a
-                        // header per request.
+                        // The registry speaks HTTP/1.1; skipping the h2c upgrade attempt
+                        // saves a header per request.
                         .version(HttpClient.Version.HTTP_1_1)
                         .build();
     }
@@ -146,15 +147,31 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         return found;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws UnsupportedSchemaTypeException when the id names a PROTOBUF or JSON schema, which a
+     *     shared registry may hold: the record carrying the id is bad data
+     */
     @Override
     public Schema getById(int id) {
-        return schemasById.computeIfAbsent(
-                id,
-                key ->
-                        parse(
-                                send("GET", "/schemas/ids/" + key, null, Target.schemaId(key))
-                                        .path("schema")
-                                        .asText()));
+        String otherType = nonAvroTypesById.get(id);
+        if (otherType != null) {
+            throw new UnsupportedSchemaTypeException(id, otherType);
+        }
+        Schema schema = schemasById.get(id);
+        if (schema != null) {
+            return schema;
+        }
+        JsonNode answer = send("GET", "/schemas/ids/" + id, null, Target.schemaId(id));
+        // Absent means AVRO, as in Confluent's answers, which leave it out for Avro schemas.
+        String type = answer.path("schemaType").asText("AVRO");
+        if (!type.equalsIgnoreCase("AVRO")) {
+            // Ids are immutable, so a record after the first with this id costs no round trip.
+            nonAvroTypesById.putIfAbsent(id, type);
+            throw new UnsupportedSchemaTypeException(id, type);
+        }
+        return schemasById.computeIfAbsent(id, key -> parse(answer.path("schema").asText()));
     }
 
     @Override
@@ -222,8 +239,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
             return Optional.of(
                     CompatibilityLevel.parse(config.path("compatibilityLevel").asText()));
         } catch (SchemaRegistryException e) {
-            // Older Confluent versions answer 40401 where newer ones answer 40408: both mean "no
-            // own level".
+            // Older Confluent versions answer 40401 where newer ones answer 40408: both
+            // mean "no own level".
             if (e.errorCode() == SUBJECT_COMPATIBILITY_NOT_CONFIGURED
                     || e.errorCode() == SUBJECT_NOT_FOUND) {
                 return Optional.empty();
@@ -533,8 +550,8 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                                 + "http://localhost:8081");
             }
             this.userInfo = Optional.ofNullable(uri.getUserInfo());
-            // Credentials stay out of the URL used in requests and, above all, in messages and
-            // logs.
+            // Credentials stay out of the URL used in requests and, above all, in
+            // messages and logs.
             String path = uri.getPath() == null ? "" : uri.getPath().replaceAll("/+$", "");
             this.url =
                     uri.getScheme()

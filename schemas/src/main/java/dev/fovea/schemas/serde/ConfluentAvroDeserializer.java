@@ -3,11 +3,11 @@ package dev.fovea.schemas.serde;
 import dev.fovea.schemas.registry.CompatibilityLevel;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
+import dev.fovea.schemas.registry.UnsupportedSchemaTypeException;
 
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.SystemLimitException;
 import org.apache.avro.io.DatumReader;
-import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificData;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecord;
@@ -33,7 +33,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *       retry.
  *   <li>{@link dev.fovea.schemas.registry.SchemaRegistryException} 40403: unknown schema id; bad
  *       data.
- *   <li>{@link WireFormatException}: not framed, or not Avro; bad data.
+ *   <li>{@link WireFormatException}: not framed, not Avro (a Protobuf or JSON schema id included),
+ *       or a length no valid record has (see {@link AvroLimits}); bad data.
  *   <li>{@link SerializationException}: the writer schema cannot be read as the reader schema; bad
  *       data.
  * </ul>
@@ -41,6 +42,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe.
  */
 public class ConfluentAvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
+    static {
+        // Before any decoding: Avro reads its limits once, when it first checks one.
+        AvroLimits.ensure();
+    }
+
     private SchemaRegistryClient registry;
     private final Schema readerSchema; // null: the generated class each writer schema names
     private final Map<Integer, DatumReader<T>> readers = new ConcurrentHashMap<>();
@@ -100,19 +106,31 @@ public class ConfluentAvroDeserializer<T extends SpecificRecord> implements Dese
 
     private T decode(String topic, byte[] buffer, int offset, int length) {
         int id = WireFormat.schemaId(buffer, offset, length);
-        DatumReader<T> reader = readers.computeIfAbsent(id, this::reader);
-        BinaryDecoder decoder =
-                DecoderFactory.get()
-                        .binaryDecoder(
-                                buffer,
-                                offset + WireFormat.HEADER_SIZE,
-                                length - WireFormat.HEADER_SIZE,
-                                null);
+        DatumReader<T> reader = readerOrBadData(topic, id, length);
+        BoundedDecoder decoder =
+                new BoundedDecoder(
+                        buffer, offset + WireFormat.HEADER_SIZE, length - WireFormat.HEADER_SIZE);
         try {
             T record = reader.read(null, decoder);
             if (decoder.isEnd()) {
                 return record;
             }
+        } catch (BoundedDecoder.LengthLimitException e) {
+            throw new WireFormatException(undecodable(topic, id, length) + ": " + e.getMessage());
+        } catch (SystemLimitException e) {
+            AvroLimits.Limits limits = AvroLimits.effective();
+            throw new WireFormatException(
+                    undecodable(topic, id, length)
+                            + ": "
+                            + e.getMessage()
+                            + " (limits: "
+                            + limits.bytes()
+                            + " bytes, "
+                            + limits.strings()
+                            + " string bytes, "
+                            + limits.items()
+                            + " collection items): not a valid record",
+                    e);
         } catch (IOException | RuntimeException e) {
             throw new WireFormatException(undecodable(topic, id, length) + ": " + e, e);
         }
@@ -120,6 +138,25 @@ public class ConfluentAvroDeserializer<T extends SpecificRecord> implements Dese
                 undecodable(topic, id, length)
                         + ": bytes are left after the record, so the data does not match its writer"
                         + " schema");
+    }
+
+    /**
+     * The reader for a writer schema id. A schema that is not Avro makes the record bad data, like
+     * bytes that do not decode: {@link WireFormatException}, so that it is dead-lettered.
+     */
+    private DatumReader<T> readerOrBadData(String topic, int id, int length) {
+        try {
+            return readers.computeIfAbsent(id, this::reader);
+        } catch (UnsupportedSchemaTypeException e) {
+            throw new WireFormatException(
+                    "a value of "
+                            + length
+                            + " bytes from topic "
+                            + topic
+                            + " is not Avro: "
+                            + e.getMessage(),
+                    e);
+        }
     }
 
     private static String undecodable(String topic, int id, int length) {
@@ -136,8 +173,8 @@ public class ConfluentAvroDeserializer<T extends SpecificRecord> implements Dese
     private DatumReader<T> reader(int id) {
         Schema writer = Configured.require(registry, this).getById(id);
         Schema reader = readerSchema != null ? readerSchema : generatedSchema(writer, id);
-        // Checked once per writer id, here, rather than as an obscure AvroTypeException on every
-        // record.
+        // Checked once per writer id, here, rather than as an obscure AvroTypeException on
+        // every record.
         List<String> problems = CompatibilityLevel.incompatibilities(reader, writer);
         if (!problems.isEmpty()) {
             throw new SerializationException(

@@ -4,7 +4,6 @@ import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 
 import org.apache.avro.Schema;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DatumWriter;
 import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificData;
@@ -15,6 +14,8 @@ import org.apache.kafka.common.serialization.Serializer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,14 +23,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * Writes Avro records in Confluent's wire format, registering (or looking up) the record's schema
  * under {@code <topic>-value} or {@code <topic>-key}.
  *
- * <p>Thread-safe, as a producer's serializer must be. Build it in code with a client, or let Kafka
- * build it from {@value HttpSchemaRegistryClient#URL_CONFIG} and {@value
- * #AUTO_REGISTER_SCHEMAS_CONFIG}. Registry failures surface as {@link
- * dev.fovea.schemas.registry.SchemaRegistryException}.
+ * <p>Thread-safe, as a producer's serializer must be, and called concurrently by every stream
+ * thread. Build it in code with a client, or let Kafka build it from {@value
+ * HttpSchemaRegistryClient#URL_CONFIG} and {@value #AUTO_REGISTER_SCHEMAS_CONFIG}. Registry
+ * failures surface as {@link dev.fovea.schemas.registry.SchemaRegistryException}.
  */
 public class ConfluentAvroSerializer<T extends SpecificRecord> implements Serializer<T> {
     /** Whether to register a schema the subject lacks (default), or only look it up. */
     public static final String AUTO_REGISTER_SCHEMAS_CONFIG = "auto.register.schemas";
+
+    /** The largest array the JVM allocates. */
+    private static final int MAX_ARRAY_SIZE = Integer.MAX_VALUE - 8;
+
+    static {
+        // Encoding a string makes Avro fix its decoding limits: set them first (see AvroLimits).
+        AvroLimits.ensure();
+    }
 
     private SchemaRegistryClient registry;
     private boolean autoRegister = true;
@@ -67,14 +76,18 @@ public class ConfluentAvroSerializer<T extends SpecificRecord> implements Serial
         }
         Schema schema = record.getSchema();
         int id = ids.computeIfAbsent(new TopicSchema(topic, schema), this::schemaId);
-        // A fresh buffer per record: records carry images of any size, and a buffer kept per thread
-        // would
-        // pin the largest one seen for the life of the producer.
-        ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-        WireFormat.writeHeader(out, id);
-        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        DatumWriter<T> writer = writers.computeIfAbsent(schema, ConfluentAvroSerializer::writer);
         try {
-            writers.computeIfAbsent(schema, ConfluentAvroSerializer::writer).write(record, encoder);
+            // Two passes, the first only counting, so that the bytes are written once into an
+            // array of the exact size: a multi-MB image costs a length addition in the first pass,
+            // where growing a buffer by doubling and trimming it copied it several times over.
+            // Nothing is kept between records, so nothing pins the largest image seen.
+            ByteCounter counter = new ByteCounter();
+            writer.write(record, EncoderFactory.get().directBinaryEncoder(counter, null));
+            ExactOutput out = new ExactOutput(frameSize(counter.count));
+            WireFormat.writeHeader(out, id);
+            writer.write(record, EncoderFactory.get().directBinaryEncoder(out, null));
+            return out.bytes();
         } catch (IOException | RuntimeException e) {
             throw new SerializationException(
                     "cannot serialize a "
@@ -85,7 +98,15 @@ public class ConfluentAvroSerializer<T extends SpecificRecord> implements Serial
                             + e.getMessage(),
                     e);
         }
-        return out.toByteArray();
+    }
+
+    private static int frameSize(long recordSize) {
+        long size = WireFormat.HEADER_SIZE + recordSize;
+        if (size > MAX_ARRAY_SIZE) {
+            throw new IllegalArgumentException(
+                    "the record takes " + recordSize + " bytes, more than a Java array holds");
+        }
+        return (int) size;
     }
 
     static boolean autoRegister(Map<String, ?> configs) {
@@ -110,4 +131,31 @@ public class ConfluentAvroSerializer<T extends SpecificRecord> implements Serial
     }
 
     private record TopicSchema(String topic, Schema schema) {}
+
+    /** Counts what would be written; the bytes themselves are not copied. */
+    private static final class ByteCounter extends OutputStream {
+        long count;
+
+        @Override
+        public void write(int b) {
+            count++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            count += len;
+        }
+    }
+
+    /** Sized to the record: returns its array as is when filled, without the usual copy. */
+    private static final class ExactOutput extends ByteArrayOutputStream {
+        ExactOutput(int size) {
+            super(size);
+        }
+
+        /** A copy only if the record changed between the two passes, which it should not. */
+        byte[] bytes() {
+            return count == buf.length ? buf : Arrays.copyOf(buf, count);
+        }
+    }
 }

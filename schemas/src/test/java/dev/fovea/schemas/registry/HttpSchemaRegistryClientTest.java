@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.fovea.avro.ImageEvent;
 import dev.fovea.avro.Prediction;
 import dev.fovea.schemas.registry.server.LocalSchemaRegistry;
@@ -14,6 +16,8 @@ import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -31,6 +35,7 @@ import java.util.concurrent.Future;
 class HttpSchemaRegistryClientTest {
     private static final String SUBJECT = "images.raw-value";
     private static final Schema IMAGE_EVENT = ImageEvent.getClassSchema();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private LocalSchemaRegistry registry;
     private HttpSchemaRegistryClient client;
@@ -233,6 +238,54 @@ class HttpSchemaRegistryClientTest {
                             + " rejected the schema for subject 'images.raw-value' "
                             + "as invalid: Invalid schema: No name in schema",
                     e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"PROTOBUF", "JSON"})
+    void shouldRejectANonAvroSchemaIdAsBadDataOnce(String type) {
+        String schema =
+                type.equals("PROTOBUF")
+                        ? "syntax = \"proto3\"; message ImageEvent { string id = 1; }"
+                        : "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}";
+        String answer =
+                JSON.createObjectNode().put("schema", schema).put("schemaType", type).toString();
+        try (StubServer stub = StubServer.answering(200, answer)) {
+            HttpSchemaRegistryClient shared = new HttpSchemaRegistryClient(stub.url());
+
+            UnsupportedSchemaTypeException e =
+                    assertThrows(UnsupportedSchemaTypeException.class, () -> shared.getById(7));
+            assertThrows(UnsupportedSchemaTypeException.class, () -> shared.getById(7));
+
+            assertEquals(
+                    "schema id 7 is "
+                            + type
+                            + "; Fovea reads Avro records only: the record was written by a "
+                            + type
+                            + " serializer, to a topic that should carry Avro",
+                    e.getMessage());
+            assertEquals(7, e.id());
+            assertEquals(type, e.schemaType());
+            assertEquals(200, e.status());
+            assertEquals(1, stub.requests(), "ids are immutable: the answer is remembered");
+        }
+    }
+
+    @Test
+    void shouldKeepAnAvroSchemaItCannotParseFatal() {
+        String answer =
+                JSON.createObjectNode()
+                        .put("schema", "{\"type\": \"record\"}")
+                        .put("schemaType", "AVRO")
+                        .toString();
+        try (StubServer stub = StubServer.answering(200, answer)) {
+            SchemaRegistryException e =
+                    assertThrows(
+                            SchemaRegistryException.class,
+                            () -> new HttpSchemaRegistryClient(stub.url()).getById(7));
+
+            assertFalse(e instanceof UnsupportedSchemaTypeException);
+            assertEquals(ErrorCodes.INVALID_SCHEMA, e.errorCode());
         }
     }
 

@@ -10,15 +10,18 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A server giving one canned answer to every request, for what LocalSchemaRegistry never does: fail
- * with a 5xx, hang, or check credentials. It records the last Authorization header.
+ * with a 5xx, hang, check credentials, or hold Protobuf schemas. It counts requests and records the
+ * last Authorization header.
  */
 final class StubServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
     private final CountDownLatch closing = new CountDownLatch(1);
+    private final AtomicInteger requests = new AtomicInteger();
     private volatile String authorization;
 
     private StubServer(int status, String body, boolean hang) {
@@ -31,6 +34,7 @@ final class StubServer implements AutoCloseable {
                 "/",
                 exchange -> {
                     try (exchange) {
+                        requests.incrementAndGet();
                         authorization = exchange.getRequestHeaders().getFirst("Authorization");
                         if (hang) {
                             closing.await();
@@ -57,6 +61,10 @@ final class StubServer implements AutoCloseable {
 
     String url() {
         return "http://localhost:" + server.getAddress().getPort();
+    }
+
+    int requests() {
+        return requests.get();
     }
 
     String lastAuthorization() {

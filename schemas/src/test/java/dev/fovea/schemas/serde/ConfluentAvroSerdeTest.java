@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.sun.net.httpserver.HttpServer;
+
 import dev.fovea.avro.DeadLetter;
 import dev.fovea.avro.ImageEvent;
 import dev.fovea.avro.Prediction;
@@ -16,6 +18,7 @@ import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.RegistryUnavailableException;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryException;
+import dev.fovea.schemas.registry.UnsupportedSchemaTypeException;
 import dev.fovea.schemas.registry.server.LocalSchemaRegistry;
 
 import org.apache.avro.Schema;
@@ -35,12 +38,18 @@ import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 class ConfluentAvroSerdeTest {
     private static final String TOPIC = "images.raw";
@@ -96,6 +105,52 @@ class ConfluentAvroSerdeTest {
     @Test
     void shouldRoundTripADeadLetter() {
         assertEquals(Records.deadLetter(), roundTrip(DeadLetter.class, Records.deadLetter()));
+    }
+
+    @Test
+    void shouldWriteAMultiMegabyteDeadLetterIntoAnArrayOfExactlyItsSize() throws IOException {
+        byte[] image = new byte[5 << 20];
+        new Random(42).nextBytes(image);
+        DeadLetter letter = Records.deadLetter();
+        letter.setValue(ByteBuffer.wrap(image));
+        ConfluentAvroSerde<DeadLetter> serde = serde(DeadLetter.class);
+
+        byte[] framed = serde.serializer().serialize("dead-letters", letter);
+
+        byte[] plain = plainAvro(letter);
+        assertEquals(WireFormat.HEADER_SIZE + plain.length, framed.length);
+        assertArrayEquals(plain, Arrays.copyOfRange(framed, WireFormat.HEADER_SIZE, framed.length));
+        assertEquals(0, letter.getValue().position(), "the record is left as it was");
+        assertEquals(letter, serde.deserializer().deserialize("dead-letters", framed));
+    }
+
+    @Test
+    void shouldSerializeConcurrentlyFromManyThreads() throws Exception {
+        ConfluentAvroSerde<ImageEvent> serde = serde(ImageEvent.class);
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Boolean>> sameAfterRoundTrip = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                ImageEvent event = Records.imageEvent();
+                event.setId("img-" + i);
+                event.setData(ByteBuffer.wrap(new byte[i * 10_000 + 1]));
+                sameAfterRoundTrip.add(
+                        threads.submit(
+                                () ->
+                                        event.equals(
+                                                serde.deserializer()
+                                                        .deserialize(
+                                                                TOPIC,
+                                                                serde.serializer()
+                                                                        .serialize(
+                                                                                TOPIC, event)))));
+            }
+            for (Future<Boolean> same : sameAfterRoundTrip) {
+                assertTrue(same.get());
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test
@@ -337,6 +392,45 @@ class ConfluentAvroSerdeTest {
     }
 
     @Test
+    void shouldTreatARecordWithAProtobufSchemaIdAsBadData() throws IOException {
+        HttpServer protobufRegistry = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+        protobufRegistry.createContext(
+                "/schemas/ids/",
+                exchange -> {
+                    byte[] body =
+                            ("{\"schema\":\"syntax = \\\"proto3\\\"; message ImageEvent {}\","
+                                            + "\"schemaType\":\"PROTOBUF\"}")
+                                    .getBytes(StandardCharsets.UTF_8);
+                    exchange.sendResponseHeaders(200, body.length);
+                    try (exchange) {
+                        exchange.getResponseBody().write(body);
+                    }
+                });
+        protobufRegistry.start();
+        try {
+            ConfluentAvroDeserializer<ImageEvent> deserializer =
+                    new ConfluentAvroDeserializer<>(
+                            new HttpSchemaRegistryClient(
+                                    "http://localhost:" + protobufRegistry.getAddress().getPort()),
+                            ImageEvent.class);
+
+            WireFormatException e =
+                    assertThrows(
+                            WireFormatException.class,
+                            () -> deserializer.deserialize(TOPIC, new byte[] {0, 0, 0, 0, 9, 10}));
+
+            assertEquals(
+                    "a value of 6 bytes from topic images.raw is not Avro: schema id 9 is"
+                            + " PROTOBUF; Fovea reads Avro records only: the record was written by"
+                            + " a PROTOBUF serializer, to a topic that should carry Avro",
+                    e.getMessage());
+            assertInstanceOf(UnsupportedSchemaTypeException.class, e.getCause());
+        } finally {
+            protobufRegistry.stop(0);
+        }
+    }
+
+    @Test
     void shouldTellAnUnreachableRegistryApartFromBadData() throws IOException {
         int closedPort;
         try (ServerSocket socket = new ServerSocket(0)) {
@@ -383,10 +477,10 @@ class ConfluentAvroSerdeTest {
         return new ConfluentAvroDeserializer<>(client, ImageEvent.class);
     }
 
-    private static byte[] plainAvro(ImageEvent event) throws IOException {
+    private static <T extends SpecificRecord> byte[] plainAvro(T record) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-        new SpecificDatumWriter<>(ImageEvent.class).write(event, encoder);
+        new SpecificDatumWriter<T>(record.getSchema()).write(record, encoder);
         encoder.flush();
         return out.toByteArray();
     }

@@ -17,8 +17,8 @@ import java.util.Map;
  * all.
  */
 final class Records {
-    // Millisecond precision: timestamp-millis drops anything finer, and equality after a round trip
-    // needs that.
+    // Millisecond precision: timestamp-millis drops anything finer, and equality after a
+    // round trip needs that.
     static final Instant TAKEN = Instant.ofEpochMilli(1_700_000_000_123L);
 
     private Records() {}

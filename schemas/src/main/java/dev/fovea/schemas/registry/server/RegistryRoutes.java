@@ -73,6 +73,7 @@ final class RegistryRoutes implements HttpHandler {
                                 request ->
                                         versionAnswer(
                                                 store.lookup(request.subject(), request.schema()))),
+                        // Confluent adds "schemaType" only for PROTOBUF and JSON; all is AVRO here.
                         new Route(
                                 "GET",
                                 "/schemas/ids/{id}",

@@ -61,14 +61,21 @@ final class SchemaStore {
         if (!problems.isEmpty()) {
             throw RegistryError.incompatible(subject, level, problems);
         }
-        // Identical schemas share one id across subjects, as in Confluent's registry; ids are never
-        // deleted,
-        // so the next one is the count plus one.
-        int id = known != null ? known : schemasById.size() + 1;
+        // Identical schemas share one id across subjects, as in Confluent's registry. A new id
+        // follows the highest one, not the count: a hand-edited or gapped file must not hand out
+        // an id twice.
+        int id = known != null ? known : nextId();
+        // Written before memory changes: if the write fails, the client gets a 500 and a retry
+        // starts over, rather than being answered with an id the file lacks, which a restart would
+        // give to another schema.
+        Map<Integer, String> schemas = schemaTexts();
+        schemas.put(id, schema.toString());
+        Map<String, List<Integer>> subjects = copy(idsBySubject);
+        subjects.computeIfAbsent(subject, s -> new ArrayList<>()).add(id);
+        save(new StoreFile.Snapshot(schemas, subjects, globalLevel, subjectLevels));
         schemasById.put(id, schema);
         idsBySchemaText.put(schema.toString(), id);
         idsBySubject.computeIfAbsent(subject, s -> new ArrayList<>()).add(id);
-        save();
         return id;
     }
 
@@ -131,8 +138,8 @@ final class SchemaStore {
     }
 
     synchronized void setGlobalLevel(CompatibilityLevel level) {
+        save(new StoreFile.Snapshot(schemaTexts(), idsBySubject, level, subjectLevels));
         globalLevel = level;
-        save();
     }
 
     /** The subject's own level; 40408 when it has none, which clients such as kafkajs rely on. */
@@ -146,8 +153,10 @@ final class SchemaStore {
 
     /** The subject need not exist: clients set the level before their first registration. */
     synchronized void setSubjectLevel(String subject, CompatibilityLevel level) {
+        Map<String, CompatibilityLevel> levels = new TreeMap<>(subjectLevels);
+        levels.put(subject, level);
+        save(new StoreFile.Snapshot(schemaTexts(), idsBySubject, globalLevel, levels));
         subjectLevels.put(subject, level);
-        save();
     }
 
     private CompatibilityLevel level(String subject) {
@@ -179,22 +188,36 @@ final class SchemaStore {
     private static Schema parse(String schemaText) {
         try {
             return new Schema.Parser().parse(schemaText);
-        } catch (
-                AvroRuntimeException
-                        e) { // SchemaParseException, or AvroTypeException for a bad default
+        } catch (AvroRuntimeException e) {
+            // SchemaParseException, or AvroTypeException for a bad default.
             throw RegistryError.invalidSchema(e.getMessage());
         }
     }
 
+    private int nextId() {
+        return schemasById.keySet().stream().mapToInt(Integer::intValue).max().orElse(0) + 1;
+    }
+
     /**
-     * A failed write leaves memory ahead of the file until the next write, which writes everything.
+     * Writes the state a change leads to, before the change is made in memory: a failed write
+     * throws, and leaves memory as the file is.
      */
-    private void save() {
+    private void save(StoreFile.Snapshot next) {
         if (file != null) {
-            Map<Integer, String> schemas = new TreeMap<>();
-            schemasById.forEach((id, schema) -> schemas.put(id, schema.toString()));
-            file.write(new StoreFile.Snapshot(schemas, idsBySubject, globalLevel, subjectLevels));
+            file.write(next);
         }
+    }
+
+    private Map<Integer, String> schemaTexts() {
+        Map<Integer, String> schemas = new TreeMap<>();
+        schemasById.forEach((id, schema) -> schemas.put(id, schema.toString()));
+        return schemas;
+    }
+
+    private static Map<String, List<Integer>> copy(Map<String, List<Integer>> subjects) {
+        Map<String, List<Integer>> copy = new TreeMap<>();
+        subjects.forEach((subject, ids) -> copy.put(subject, new ArrayList<>(ids)));
+        return copy;
     }
 
     private void restore(StoreFile.Snapshot snapshot) {

@@ -56,13 +56,26 @@ final class StoreFile {
     }
 
     void write(Snapshot snapshot) {
+        Path temp = null;
         try {
             Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, "registry", ".json.tmp");
+            temp = Files.createTempFile(dir, "registry", ".json.tmp");
             JSON.writerWithDefaultPrettyPrinter().writeValue(temp.toFile(), snapshot);
             Files.move(temp, file, ATOMIC_MOVE, REPLACE_EXISTING);
         } catch (IOException e) {
+            deleteQuietly(temp);
             throw new UncheckedIOException("cannot write the schema registry's data to " + file, e);
+        }
+    }
+
+    /** A failed write should not leave a temporary file per attempt behind, on a full disk. */
+    private static void deleteQuietly(Path temp) {
+        if (temp != null) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // the write's own failure is the one to report
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.fovea.schemas.registry.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,8 +13,10 @@ import dev.fovea.avro.Prediction;
 import dev.fovea.schemas.registry.CompatibilityLevel;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.RegisteredSchema;
+import dev.fovea.schemas.registry.RegistryUnavailableException;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 
+import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,14 +31,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublishers;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** The registry as clients in other languages see it: raw HTTP and JSON. */
 class LocalSchemaRegistryTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static final Schema IMAGE = ImageEvent.getClassSchema();
+    private static final Schema PREDICTION = Prediction.getClassSchema();
 
     private LocalSchemaRegistry registry;
 
@@ -128,8 +139,8 @@ class LocalSchemaRegistryTest {
 
     @Test
     void shouldAnswer40408ForASubjectWithoutItsOwnCompatibilityThenKeepTheOneSet() {
-        // What kafkajs does before registering: GET the subject's config, PUT one on 404, then
-        // register.
+        // What kafkajs does before registering: GET the subject's config, PUT one on 404,
+        // then register.
         Answer unset = call("GET", "/config/images.raw-value", null);
         Answer set = call("PUT", "/config/images.raw-value", "{\"compatibility\":\"FULL\"}");
 
@@ -224,6 +235,72 @@ class LocalSchemaRegistryTest {
             assertEquals(
                     List.of("dead-letters-value", "images.raw-value", "predictions-value"),
                     client.subjects());
+        }
+    }
+
+    /**
+     * A failed save (a full disk, say) answers 500 and must leave nothing behind: an id kept in
+     * memory only would be answered to the client's retry, and given to another schema after a
+     * restart.
+     */
+    @Test
+    void shouldNotHandOutAnIdItFailedToSave(@TempDir Path dataDir) throws IOException {
+        Path data = dataDir.resolve("registry.json");
+        Path saved = dataDir.resolve("registry.json.saved");
+        int image;
+        int prediction;
+        try (LocalSchemaRegistry first = LocalSchemaRegistry.start("localhost", 0, dataDir)) {
+            image = new HttpSchemaRegistryClient(first.url()).register("images.raw-value", IMAGE);
+            // A directory where the file goes: the rename that saves the state fails.
+            Files.move(data, saved);
+            Files.createDirectory(data);
+
+            RegistryUnavailableException failed =
+                    assertThrows(
+                            RegistryUnavailableException.class,
+                            () ->
+                                    new HttpSchemaRegistryClient(first.url())
+                                            .register("predictions-value", PREDICTION));
+            assertEquals(500, failed.status());
+
+            Files.delete(data);
+            Files.move(saved, data);
+            prediction =
+                    new HttpSchemaRegistryClient(first.url())
+                            .register("predictions-value", PREDICTION);
+        }
+        try (Stream<Path> files = Files.list(dataDir)) {
+            assertEquals(List.of(data), files.collect(Collectors.toList()), "no temporary files");
+        }
+
+        try (LocalSchemaRegistry second = LocalSchemaRegistry.start("localhost", 0, dataDir)) {
+            SchemaRegistryClient client = new HttpSchemaRegistryClient(second.url());
+            assertEquals(IMAGE, client.getById(image));
+            assertEquals(PREDICTION, client.getById(prediction));
+            assertEquals(prediction, client.lookup("predictions-value", PREDICTION).id());
+            int deadLetter = client.register("dead-letters-value", DeadLetter.getClassSchema());
+            assertEquals(3, Set.copyOf(List.of(image, prediction, deadLetter)).size());
+        }
+    }
+
+    @Test
+    void shouldGiveANewSchemaTheIdAfterTheHighestRestoredOne(@TempDir Path dataDir)
+            throws IOException {
+        // Ids 1 and 2 were given to schemas whose registrations were lost, say: only 3 is left.
+        Files.writeString(
+                dataDir.resolve("registry.json"),
+                JSON.writeValueAsString(
+                        Map.of(
+                                "schemas", Map.of("3", PREDICTION.toString()),
+                                "subjects", Map.of("predictions-value", List.of(3)),
+                                "compatibility", "BACKWARD",
+                                "subjectCompatibility", Map.of())));
+
+        try (LocalSchemaRegistry restored = LocalSchemaRegistry.start("localhost", 0, dataDir)) {
+            SchemaRegistryClient client = new HttpSchemaRegistryClient(restored.url());
+            assertEquals(4, client.register("images.raw-value", IMAGE));
+            assertEquals(5, client.register("dead-letters-value", DeadLetter.getClassSchema()));
+            assertEquals(PREDICTION, client.getById(3));
         }
     }
 
