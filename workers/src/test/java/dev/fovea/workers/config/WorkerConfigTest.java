@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -67,50 +68,41 @@ class WorkerConfigTest {
 
     @Test
     void shouldNameTheMissingModelPath() {
-        ConfigException e = assertThrows(ConfigException.class, () -> WorkerConfig.of(Map.of()));
-        assertTrue(e.getMessage().contains("model.path"), e.getMessage());
+        assertRejected(() -> WorkerConfig.of(Map.of()), "model.path");
     }
 
     @Test
     void shouldRejectAnInvalidGuaranteeListingTheValidOnes() {
-        ConfigException e =
-                assertThrows(
-                        ConfigException.class,
-                        () ->
-                                WorkerConfig.of(
-                                        Map.of(
-                                                WorkerConfig.MODEL_PATH,
-                                                "/m",
-                                                WorkerConfig.PROCESSING_GUARANTEE,
-                                                "exactly_once")));
-        assertTrue(e.getMessage().contains("exactly_once_v2"), e.getMessage());
+        assertRejected(
+                () ->
+                        WorkerConfig.of(
+                                Map.of(
+                                        WorkerConfig.MODEL_PATH,
+                                        "/m",
+                                        WorkerConfig.PROCESSING_GUARANTEE,
+                                        "exactly_once")),
+                "exactly_once_v2");
     }
 
     @Test
     void shouldRejectAMistypedKeyInsteadOfIgnoringIt() throws IOException {
         Path file = dir.resolve("typo.properties");
         Files.writeString(file, "model.path=/m\ntopk=3\n");
-        ConfigException e =
-                assertThrows(
-                        ConfigException.class, () -> WorkerConfig.load(file, Map.of(), Map.of()));
-        assertTrue(
-                e.getMessage().contains("'topk'") && e.getMessage().contains(file.toString()),
-                e.getMessage());
+        assertRejected(
+                () -> WorkerConfig.load(file, Map.of(), Map.of()), "'topk'", file.toString());
     }
 
     @Test
     void shouldRejectOutOfRangeNumbers() {
-        ConfigException e =
-                assertThrows(
-                        ConfigException.class,
-                        () ->
-                                WorkerConfig.of(
-                                        Map.of(
-                                                WorkerConfig.MODEL_PATH,
-                                                "/m",
-                                                WorkerConfig.STREAM_THREADS,
-                                                "0")));
-        assertTrue(e.getMessage().contains(WorkerConfig.STREAM_THREADS), e.getMessage());
+        assertRejected(
+                () ->
+                        WorkerConfig.of(
+                                Map.of(
+                                        WorkerConfig.MODEL_PATH,
+                                        "/m",
+                                        WorkerConfig.STREAM_THREADS,
+                                        "0")),
+                WorkerConfig.STREAM_THREADS);
     }
 
     @Test
@@ -147,44 +139,46 @@ class WorkerConfigTest {
 
     @Test
     void shouldRejectAKafkaKeyThatWouldShadowAFoveaSetting() {
-        ConfigException e =
-                assertThrows(
-                        ConfigException.class,
-                        () ->
-                                WorkerConfig.load(
-                                        null,
-                                        Map.of("KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092"),
-                                        Map.of(WorkerConfig.MODEL_PATH, "/m")));
-        assertTrue(e.getMessage().contains("set 'bootstrap.servers' instead"), e.getMessage());
+        assertRejected(
+                () ->
+                        WorkerConfig.load(
+                                null,
+                                Map.of("KAFKA_BOOTSTRAP_SERVERS", "elsewhere:9092"),
+                                Map.of(WorkerConfig.MODEL_PATH, "/m")),
+                "set 'bootstrap.servers' instead");
     }
 
     @Test
     void shouldRejectHandlersThatWouldDropRecords() {
-        ConfigException e =
-                assertThrows(
-                        ConfigException.class,
-                        () ->
-                                WorkerConfig.of(
-                                        Map.of(
-                                                WorkerConfig.MODEL_PATH,
-                                                "/m",
-                                                "kafka.production.exception.handler",
-                                                "com.example.ContinueHandler")));
-        assertTrue(e.getMessage().contains("cannot be changed"), e.getMessage());
+        assertRejected(
+                () ->
+                        WorkerConfig.of(
+                                Map.of(
+                                        WorkerConfig.MODEL_PATH,
+                                        "/m",
+                                        "kafka.production.exception.handler",
+                                        "com.example.ContinueHandler")),
+                "cannot be changed");
     }
 
     @Test
     void shouldRejectAMistypedKafkaSetting() {
-        ConfigException e =
-                assertThrows(
-                        ConfigException.class,
-                        () ->
-                                WorkerConfig.of(
-                                        Map.of(
-                                                WorkerConfig.MODEL_PATH,
-                                                "/m",
-                                                "kafka.max.pol.records",
-                                                "5")));
-        assertTrue(e.getMessage().contains("not a Kafka client setting"), e.getMessage());
+        assertRejected(
+                () ->
+                        WorkerConfig.of(
+                                Map.of(
+                                        WorkerConfig.MODEL_PATH,
+                                        "/m",
+                                        "kafka.max.pol.records",
+                                        "5")),
+                "not a Kafka client setting");
+    }
+
+    /** The config is refused with a message that names each of {@code expected}. */
+    private static void assertRejected(Executable load, String... expected) {
+        String message = assertThrows(ConfigException.class, load).getMessage();
+        for (String text : expected) {
+            assertTrue(message.contains(text), message);
+        }
     }
 }

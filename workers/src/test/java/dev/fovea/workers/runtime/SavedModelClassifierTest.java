@@ -90,31 +90,17 @@ class SavedModelClassifierTest {
     @Test
     void shouldSayHowToGetAModelWhenTheDirectoryIsMissing() {
         Path missing = dir.resolve("nowhere");
-        ModelLoadException e =
-                assertThrows(
-                        ModelLoadException.class,
-                        () ->
-                                ModelSpec.resolve(
-                                        config(
-                                                Map.of(
-                                                        WorkerConfig.MODEL_PATH,
-                                                        missing.toString()))));
+        String message = resolveFailure(missing.toString());
         assertTrue(
-                e.getMessage().contains(missing.toString())
-                        && e.getMessage().contains("./fovea model build"),
-                e.getMessage());
+                message.contains(missing.toString()) && message.contains("./fovea model build"),
+                message);
     }
 
     @Test
     void shouldRefuseADirectoryThatIsNotASavedModel() throws IOException {
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        ModelLoadException e =
-                assertThrows(
-                        ModelLoadException.class,
-                        () ->
-                                ModelSpec.resolve(
-                                        config(Map.of(WorkerConfig.MODEL_PATH, empty.toString()))));
-        assertTrue(e.getMessage().contains("saved_model.pb"), e.getMessage());
+        String message = resolveFailure(empty.toString());
+        assertTrue(message.contains("saved_model.pb"), message);
     }
 
     @Test
@@ -141,16 +127,8 @@ class SavedModelClassifierTest {
         Path foreign = dir.resolve("foreign");
         copy(model, foreign);
         Files.delete(foreign.resolve(ModelMetadata.FILE_NAME));
-        ModelLoadException e =
-                assertThrows(
-                        ModelLoadException.class,
-                        () ->
-                                ModelSpec.resolve(
-                                        config(
-                                                Map.of(
-                                                        WorkerConfig.MODEL_PATH,
-                                                        foreign.toString()))));
-        assertTrue(e.getMessage().contains(WorkerConfig.MODEL_PREPROCESSING), e.getMessage());
+        String message = resolveFailure(foreign.toString());
+        assertTrue(message.contains(WorkerConfig.MODEL_PREPROCESSING), message);
 
         ModelSpec spec =
                 ModelSpec.resolve(
@@ -170,15 +148,16 @@ class SavedModelClassifierTest {
         Path metadata = typo.resolve(ModelMetadata.FILE_NAME);
         Files.writeString(
                 metadata, Files.readString(metadata).replace("\"probabilities\"", "\"logit\""));
-        ModelLoadException e =
-                assertThrows(
+        String message = resolveFailure(typo.toString());
+        assertTrue(message.contains(metadata.toString()) && message.contains("'logit'"), message);
+    }
+
+    /** The message with which the model at {@code path} is refused. */
+    private static String resolveFailure(String path) {
+        return assertThrows(
                         ModelLoadException.class,
-                        () ->
-                                ModelSpec.resolve(
-                                        config(Map.of(WorkerConfig.MODEL_PATH, typo.toString()))));
-        assertTrue(
-                e.getMessage().contains(metadata.toString()) && e.getMessage().contains("'logit'"),
-                e.getMessage());
+                        () -> ModelSpec.resolve(config(Map.of(WorkerConfig.MODEL_PATH, path))))
+                .getMessage();
     }
 
     private static DecodedImage uniform(int width, int height, int value) {
