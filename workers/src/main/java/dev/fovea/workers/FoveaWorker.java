@@ -12,6 +12,7 @@ import dev.fovea.workers.runtime.SavedModelClassifier;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -196,8 +197,15 @@ public final class FoveaWorker implements AutoCloseable {
 
     @Override
     public void close() {
-        // Streams first: in-flight records finish against a model that is still open.
-        if (!streams.close(Duration.ofSeconds(30))) {
+        // Streams first: in-flight records finish against a model that is still open. Leaving the
+        // group hands this worker's partitions to the others at once; a stateless worker has
+        // nothing to gain from Kafka Streams' default of staying in the group until its session
+        // times out (45 s, also after a broker restart, which reloads the dead member).
+        CloseOptions leave =
+                CloseOptions.groupMembershipOperation(
+                                CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                        .withTimeout(Duration.ofSeconds(30));
+        if (!streams.close(leave)) {
             log.warn("Kafka Streams did not stop within 30 s; closing the model anyway");
         }
         classifier.close();
