@@ -13,6 +13,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -70,7 +72,7 @@ final class LocalCommand implements Runnable {
 
         private int runInForeground() throws IOException, InterruptedException {
             LocalStack local = LocalStack.start(stack.settings());
-            Files.writeString(stack.pidFile(), Long.toString(ProcessHandle.current().pid()));
+            Files.writeString(stack.pidFile(), pidFileContent(ProcessHandle.current()));
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime()
                     .addShutdownHook(
@@ -227,24 +229,25 @@ final class LocalCommand implements Runnable {
             if (!Files.exists(stack.pidFile())) {
                 return Optional.empty();
             }
-            long pid = Long.parseLong(Files.readString(stack.pidFile()).strip());
-            // A pid file can outlive its process, and the pid be reused by another: only a live
-            // process running this very command is the stack.
+            String[] recorded = Files.readString(stack.pidFile()).strip().split(" ");
+            long pid = Long.parseLong(recorded[0]);
+            // A pid file can outlive its process and the pid be reused by another: the stack is
+            // the live process with this pid that also started at the recorded instant.
             return ProcessHandle.of(pid)
                     .filter(ProcessHandle::isAlive)
-                    .filter(
-                            p ->
-                                    p.info()
-                                            .commandLine()
-                                            .map(
-                                                    c ->
-                                                            c.contains(
-                                                                    Fovea.class.getName()
-                                                                            + " local up"))
-                                            .orElse(false));
+                    .filter(p -> recorded.length > 1 && recorded[1].equals(startedAt(p)));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
         }
+    }
+
+    /** What {@code up --foreground} records: its pid and when it started. */
+    static String pidFileContent(ProcessHandle process) {
+        return process.pid() + " " + startedAt(process);
+    }
+
+    private static String startedAt(ProcessHandle process) {
+        return process.info().startInstant().map(Object::toString).orElse("unknown");
     }
 
     static boolean registryAnswers(StackOptions stack) {
@@ -258,6 +261,10 @@ final class LocalCommand implements Runnable {
 
     /** Topic name to partition count, or null when Kafka does not answer within 3 s. */
     static Map<String, Integer> topics(String bootstrapServers) {
+        if (!listening(bootstrapServers)) {
+            // Asked of a closed port, an Admin client would log a warning per retry.
+            return null;
+        }
         Map<String, Object> props =
                 Map.of(
                         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -276,6 +283,22 @@ final class LocalCommand implements Runnable {
             return partitions;
         } catch (Exception e) {
             return null;
+        }
+    }
+
+    /** Whether something accepts connections at the first {@code host:port}, within a second. */
+    private static boolean listening(String bootstrapServers) {
+        String first = bootstrapServers.split(",")[0].strip();
+        int colon = first.lastIndexOf(':');
+        try (Socket socket = new Socket()) {
+            socket.connect(
+                    new InetSocketAddress(
+                            first.substring(0, colon),
+                            Integer.parseInt(first.substring(colon + 1))),
+                    1000);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 
