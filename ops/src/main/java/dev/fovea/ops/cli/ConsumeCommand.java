@@ -2,6 +2,7 @@ package dev.fovea.ops.cli;
 
 import dev.fovea.avro.DeadLetter;
 import dev.fovea.avro.Prediction;
+import dev.fovea.ops.local.LocalStack;
 import dev.fovea.ops.tools.Formats;
 import dev.fovea.ops.tools.TopicReader;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
@@ -69,13 +70,13 @@ final class ConsumeCommand implements Callable<Integer> {
                 ? read(
                         registry,
                         DeadLetter.class,
-                        topic == null ? "images.dlq" : topic,
+                        topic == null ? LocalStack.DEAD_LETTERS : topic,
                         Formats::row,
                         Formats::json)
                 : read(
                         registry,
                         Prediction.class,
-                        topic == null ? "predictions" : topic,
+                        topic == null ? LocalStack.PREDICTIONS : topic,
                         Formats::row,
                         Formats::json);
     }

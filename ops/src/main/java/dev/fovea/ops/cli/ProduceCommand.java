@@ -1,5 +1,6 @@
 package dev.fovea.ops.cli;
 
+import dev.fovea.ops.local.LocalStack;
 import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.ops.tools.SampleImages;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
@@ -48,7 +49,7 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Option(
             names = "--topic",
-            defaultValue = "images.raw",
+            defaultValue = LocalStack.IMAGES,
             description = "Topic (default ${DEFAULT-VALUE}).")
     String topic;
 

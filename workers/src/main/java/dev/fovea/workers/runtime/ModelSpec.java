@@ -61,7 +61,8 @@ public record ModelSpec(
                             + Preprocessing.ids());
         }
         String output = setting.pick(WorkerConfig.MODEL_OUTPUT, ModelMetadata::output);
-        String resize = setting.pick(WorkerConfig.MODEL_RESIZE, m -> null);
+        // fovea-model.json has no resize field yet: only the config can change the default.
+        String resize = config.stringOrNull(WorkerConfig.MODEL_RESIZE);
         String labelsFile = setting.pick(WorkerConfig.MODEL_LABELS, ModelMetadata::labels);
         return new ModelSpec(
                 dir,
