@@ -1,9 +1,12 @@
 package dev.fovea.topology;
 
 import dev.fovea.topology.image.ImageDecoder;
-import dev.fovea.topology.stages.Classify;
+import dev.fovea.topology.stages.AverageCrops;
+import dev.fovea.topology.stages.CutCrops;
 import dev.fovea.topology.stages.DecodeImage;
+import dev.fovea.topology.stages.Ensemble;
 import dev.fovea.topology.stages.ImageWork;
+import dev.fovea.topology.stages.Infer;
 import dev.fovea.topology.stages.ParseEvent;
 import dev.fovea.topology.stages.Publications;
 
@@ -25,14 +28,18 @@ import java.util.Map;
  * The whole worker as one pure function: settings and ports in, a {@link Topology} out.
  *
  * <pre>
- * images-source -> parse-event -> decode-image -> classify -> route
- *   route-predictions  -> top-k            -> predictions-sink   (predictions)
- *   route-dead-letters -> build-dead-letter -> dead-letter-sink (images.dlq)
+ * images-source -> parse-event -> decode-image -> cut-crops -> infer -> average-crops -> ensemble
+ *   -> route
+ *        route-predictions  -> top-k             -> predictions-sink  (predictions)
+ *        route-dead-letters -> build-dead-letter -> dead-letter-sink  (images.dlq)
  * </pre>
  *
- * One sub-topology, no repartition, no state: every record is answered (prediction or dead letter)
- * before its {@code process()} call returns, which is what makes a crash, a restart or a rebalance
- * lose nothing under either processing guarantee.
+ * {@code infer} sends every crop of every member to the models at once, so one image's crops fill
+ * batches as other threads' images do; a single model is an ensemble of one.
+ *
+ * <p>One sub-topology, no repartition, no state: every record is answered (prediction or dead
+ * letter) before its {@code process()} call returns, which is what makes a crash, a restart or a
+ * rebalance lose nothing under either processing guarantee.
  */
 public final class FoveaTopology {
     private static final String ROUTE = "route-";
@@ -48,7 +55,8 @@ public final class FoveaTopology {
             Classifier classifier,
             Clock clock) {
         StreamsBuilder builder = new StreamsBuilder();
-        Publications publications = new Publications(settings, classifier.info(), clock);
+        ModelInfo served = classifier.info();
+        Publications publications = new Publications(settings, served, clock);
 
         KStream<byte[], ImageWork> classified =
                 builder.stream(
@@ -60,7 +68,10 @@ public final class FoveaTopology {
                         .processValues(
                                 () -> new DecodeImage(decoder, settings.maxImageBytes()),
                                 Named.as("decode-image"))
-                        .processValues(() -> new Classify(classifier), Named.as("classify"));
+                        .processValues(() -> new CutCrops(served.members()), Named.as("cut-crops"))
+                        .processValues(() -> new Infer(classifier), Named.as("infer"))
+                        .processValues(AverageCrops::new, Named.as("average-crops"))
+                        .processValues(() -> new Ensemble(served.members()), Named.as("ensemble"));
 
         Map<String, KStream<byte[], ImageWork>> routes =
                 classified
@@ -75,8 +86,11 @@ public final class FoveaTopology {
                         Named.as("build-dead-letter"))
                 .to(settings.deadLetterTopic(), produced(serdes.deadLetters(), "dead-letter-sink"));
         routes.get(ROUTE + PREDICTIONS)
-                .map(
-                        (key, work) -> KeyValue.pair(work.imageId(), publications.prediction(work)),
+                .flatMap(
+                        (key, work) ->
+                                publications.predictions(work).stream()
+                                        .map(p -> KeyValue.pair(work.imageId(), p))
+                                        .toList(),
                         Named.as("top-k"))
                 .to(
                         settings.predictionsTopic(),

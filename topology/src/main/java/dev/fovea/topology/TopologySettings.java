@@ -10,6 +10,8 @@ import java.util.Objects;
  * @param deadLetterTopic sink of {@code DeadLetter}s
  * @param topK classes per prediction
  * @param publishProbabilities whether predictions carry the full probability vector
+ * @param publishMemberPredictions whether an ensemble also publishes one prediction per member,
+ *     besides its own
  * @param workerId written into every output record, to tell which instance did the work
  * @param maxImageBytes images larger than this are dead-lettered before decoding
  * @param maxDeadLetterValueBytes original values larger than this are not copied into a dead letter
@@ -22,6 +24,7 @@ public record TopologySettings(
         String deadLetterTopic,
         int topK,
         boolean publishProbabilities,
+        boolean publishMemberPredictions,
         String workerId,
         int maxImageBytes,
         int maxDeadLetterValueBytes) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fovea.avro.DeadLetter;
 import dev.fovea.avro.ImageEvent;
+import dev.fovea.avro.MemberRun;
 import dev.fovea.avro.Prediction;
 import dev.fovea.avro.TopClass;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
@@ -16,6 +17,8 @@ import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.schemas.registry.server.LocalSchemaRegistry;
 import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
 import dev.fovea.schemas.serde.ConfluentAvroSerializer;
+import dev.fovea.topology.crops.Crop;
+import dev.fovea.topology.crops.CropScheme;
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.JdkImageDecoder;
 
@@ -68,6 +71,7 @@ class FoveaTopologyTest {
                     "predictions",
                     "images.dlq",
                     2,
+                    false,
                     false,
                     "worker-under-test",
                     1_000_000,
@@ -183,9 +187,10 @@ class FoveaTopologyTest {
                     }
 
                     @Override
-                    public Classification classify(DecodedImage image) throws InferenceException {
+                    public CropScores classify(DecodedImage image, List<List<Crop>> crops)
+                            throws InferenceException {
                         publishedWhenClassifying.add(predictions.getQueueSize());
-                        return colours.classify(image);
+                        return colours.classify(image, crops);
                     }
                 });
         List<String> ids = List.of("n-0", "n-1", "n-2", "n-3", "n-4");
@@ -215,6 +220,7 @@ class FoveaTopologyTest {
                         "images.dlq",
                         1,
                         true,
+                        false,
                         "w",
                         1_000_000,
                         1_000_000));
@@ -250,7 +256,15 @@ class FoveaTopologyTest {
     void shouldPointAtTheSourceInsteadOfCopyingAnOriginalOverTheLimit() throws IOException {
         start(
                 new TopologySettings(
-                        "images.raw", "predictions", "images.dlq", 2, false, "w", 1_000_000, 64));
+                        "images.raw",
+                        "predictions",
+                        "images.dlq",
+                        2,
+                        false,
+                        false,
+                        "w",
+                        1_000_000,
+                        64));
         byte[] jpeg = jpeg(64, 64);
         images.pipeInput(
                 key("huge"), event("huge", Arrays.copyOf(jpeg, jpeg.length / 3), Map.of()));
@@ -299,7 +313,15 @@ class FoveaTopologyTest {
     void shouldDeadLetterAnImageOverTheByteLimitBeforeDecodingIt() throws IOException {
         start(
                 new TopologySettings(
-                        "images.raw", "predictions", "images.dlq", 2, false, "w", 100, 1_000_000));
+                        "images.raw",
+                        "predictions",
+                        "images.dlq",
+                        2,
+                        false,
+                        false,
+                        "w",
+                        100,
+                        1_000_000));
         images.pipeInput(key("big"), event("big", png(64, 64, Color.RED), Map.of()));
 
         DeadLetter d = deadLetters.readValue();
@@ -368,6 +390,125 @@ class FoveaTopologyTest {
         return java.util.stream.Stream.iterate(e, t -> t != null, Throwable::getCause);
     }
 
+    /**
+     * Left half red, right half blue. Member a sees (0.5, 0, 0.5); member b, rotated by one class,
+     * (0.5, 0.5, 0). Weights 3 and 1: 0.75 x a + 0.25 x b = (0.5, 0.125, 0.375).
+     */
+    @Test
+    void shouldPublishTheWeightedMeanOfTheMembers() throws IOException {
+        start(
+                settings,
+                MeanColourClassifier.ensemble(
+                        "duo",
+                        List.of(
+                                new Member("a", "1", CropScheme.RESIZE, 3),
+                                new Member("b", "2", CropScheme.RESIZE, 1))));
+        images.pipeInput(key("half"), event("half", halves(Color.RED, Color.BLUE), Map.of()));
+
+        Prediction p = predictions.readValue();
+        assertEquals("duo", p.getModel());
+        assertEquals("e1", p.getModelVersion());
+        assertEquals(List.of("a", "b"), p.getMembers());
+        assertEquals("red", p.getTop().get(0).getLabel());
+        assertEquals(0.5f, p.getTop().get(0).getProbability(), 1e-6f);
+        assertEquals("blue", p.getTop().get(1).getLabel());
+        assertEquals(0.375f, p.getTop().get(1).getProbability(), 1e-6f);
+        assertTrue(predictions.isEmpty(), "one prediction per image unless members are asked for");
+    }
+
+    /** The stage averages whatever crops the scheme cuts: checked against the test's own mean. */
+    @Test
+    void shouldAverageEveryCropOfEachMember() throws Exception {
+        settings = withMemberPredictions(settings);
+        List<Member> members =
+                List.of(
+                        new Member("ten", "1", CropScheme.TEN_CROP, 1),
+                        new Member("centre", "1", CropScheme.CENTER, 1));
+        start(settings, MeanColourClassifier.ensemble("pair", members));
+        byte[] png = quadrants();
+        DecodedImage decoded = new JdkImageDecoder(10_000_000L).decode(png, null);
+        images.pipeInput(key("q"), event("q", png, Map.of()));
+
+        List<Prediction> out = predictions.readValuesToList();
+        assertEquals(
+                List.of("pair", "ten", "centre"), out.stream().map(Prediction::getModel).toList());
+        float[][] expected = new float[2][];
+        for (int m = 0; m < 2; m++) {
+            List<Crop> crops = members.get(m).crops().crops(decoded.width(), decoded.height());
+            double[] sum = new double[3];
+            for (Crop crop : crops) {
+                float[] p =
+                        MeanColourClassifier.rotate(
+                                MeanColourClassifier.meanColour(decoded, crop), m);
+                for (int k = 0; k < 3; k++) {
+                    sum[k] += p[k] / crops.size();
+                }
+            }
+            expected[m] = new float[] {(float) sum[0], (float) sum[1], (float) sum[2]};
+            assertProbabilities(expected[m], out.get(m + 1));
+            assertEquals(members.get(m).crops().id(), out.get(m + 1).getCropScheme());
+            assertEquals(members.get(m).crops().count(), out.get(m + 1).getCrops());
+            assertEquals(List.of(members.get(m).name()), out.get(m + 1).getMembers());
+        }
+        float[] mean = new float[3];
+        for (int k = 0; k < 3; k++) {
+            mean[k] = (expected[0][k] + expected[1][k]) / 2;
+        }
+        Prediction ensemble = out.get(0);
+        assertProbabilities(mean, ensemble);
+        assertEquals("10crop+center", ensemble.getCropScheme());
+        assertEquals(10, ensemble.getCrops());
+        assertEquals(
+                List.of(
+                        new MemberRun("ten", "1", "10crop", 10, 1.0),
+                        new MemberRun("centre", "1", "center", 1, 1.0)),
+                ensemble.getMemberRuns());
+    }
+
+    private static void assertProbabilities(float[] expected, Prediction p) {
+        assertEquals(expected.length, p.getProbabilities().size(), p.getModel());
+        for (int k = 0; k < expected.length; k++) {
+            assertEquals(expected[k], p.getProbabilities().get(k), 1e-6f, p.getModel() + " " + k);
+        }
+    }
+
+    private static TopologySettings withMemberPredictions(TopologySettings s) {
+        return new TopologySettings(
+                s.imagesTopic(),
+                s.predictionsTopic(),
+                s.deadLetterTopic(),
+                3,
+                true,
+                true,
+                s.workerId(),
+                s.maxImageBytes(),
+                s.maxDeadLetterValueBytes());
+    }
+
+    static byte[] halves(Color left, Color right) throws IOException {
+        BufferedImage image = new BufferedImage(20, 10, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setColor(left);
+        g.fillRect(0, 0, 10, 10);
+        g.setColor(right);
+        g.fillRect(10, 0, 10, 10);
+        g.dispose();
+        return encode(image, "png");
+    }
+
+    /** 64 x 48 in four colours, so that every crop of a scheme sees a different mix. */
+    static byte[] quadrants() throws IOException {
+        BufferedImage image = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        Color[] colours = {Color.RED, Color.GREEN, Color.BLUE, new Color(200, 200, 40)};
+        for (int q = 0; q < 4; q++) {
+            g.setColor(colours[q]);
+            g.fillRect((q % 2) * 32, (q / 2) * 24, 32, 24);
+        }
+        g.dispose();
+        return encode(image, "png");
+    }
+
     @Test
     void shouldDescribeItselfInNamedStages() {
         String description =
@@ -384,14 +525,20 @@ class FoveaTopologyTest {
                         "images-source",
                         "parse-event",
                         "decode-image",
-                        "classify",
-                        "route-",
-                        "build-dead-letter",
-                        "dead-letter-sink",
-                        "top-k",
-                        "predictions-sink");
+                        "cut-crops",
+                        "infer",
+                        "average-crops",
+                        "ensemble",
+                        "route-");
+        int last = -1;
         for (String stage : stages) {
-            assertTrue(description.contains(stage), stage + " missing from\n" + description);
+            int at = description.indexOf(": " + stage + " (");
+            assertTrue(at > last, stage + " missing or out of order in\n" + description);
+            last = at;
+        }
+        for (String branch :
+                List.of("top-k", "predictions-sink", "build-dead-letter", "dead-letter-sink")) {
+            assertTrue(description.contains(": " + branch + " ("), branch + " missing");
         }
         assertEquals(
                 1,

@@ -8,7 +8,8 @@ import dev.fovea.topology.TopologySettings;
 import dev.fovea.topology.image.JdkImageDecoder;
 import dev.fovea.workers.config.WorkerConfig;
 import dev.fovea.workers.runtime.BatcherStats;
-import dev.fovea.workers.runtime.ModelSpec;
+import dev.fovea.workers.runtime.EnsembleClassifier;
+import dev.fovea.workers.runtime.EnsembleSpec;
 import dev.fovea.workers.runtime.SavedModelClassifier;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -28,25 +29,24 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A running worker: one model loaded once, one Kafka Streams instance of the Fovea topology. Scale
- * by starting more workers with the same {@code application.id}.
+ * A running worker: its model (or ensemble of models) loaded once, one Kafka Streams instance of
+ * the Fovea topology. Scale by starting more workers with the same {@code application.id}.
  */
 public final class FoveaWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FoveaWorker.class);
 
-    private final SavedModelClassifier classifier;
+    private final EnsembleClassifier classifier;
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
 
     private FoveaWorker(
-            SavedModelClassifier classifier, Topology topology, Map<String, Object> streamsProps) {
+            EnsembleClassifier classifier, Topology topology, Map<String, Object> streamsProps) {
         this.classifier = classifier;
         this.streams = new KafkaStreams(topology, new StreamsConfig(streamsProps));
         streams.setStateListener(
@@ -79,8 +79,8 @@ public final class FoveaWorker implements AutoCloseable {
      */
     public static FoveaWorker start(WorkerConfig config) {
         log.info("worker settings: {}", config.describe());
-        SavedModelClassifier classifier =
-                SavedModelClassifier.load(ModelSpec.resolve(config), batching(config));
+        EnsembleClassifier classifier =
+                EnsembleClassifier.load(EnsembleSpec.resolve(config), batching(config));
         try {
             SchemaRegistryClient registry =
                     new HttpSchemaRegistryClient(
@@ -127,12 +127,16 @@ public final class FoveaWorker implements AutoCloseable {
                 config.getString(WorkerConfig.TOPIC_DEAD_LETTERS),
                 config.getInt(WorkerConfig.TOP_K),
                 config.getBoolean(WorkerConfig.PUBLISH_PROBABILITIES),
+                config.getBoolean(WorkerConfig.ENSEMBLE_PUBLISH_MEMBERS),
                 workerId(config),
                 config.getInt(WorkerConfig.IMAGE_MAX_BYTES),
                 config.getInt(WorkerConfig.DEAD_LETTER_MAX_VALUE_BYTES));
     }
 
-    /** One input in flight per stream thread: each waits for its own image's result. */
+    /**
+     * Each stream thread waits for its own image's crops: the most rows a model can have waiting is
+     * the threads times its crops per image, which the ensemble works out per member.
+     */
     private static SavedModelClassifier.Batching batching(WorkerConfig config) {
         return new SavedModelClassifier.Batching(
                 config.getInt(WorkerConfig.INFERENCE_MAX_BATCH_SIZE),
@@ -207,10 +211,10 @@ public final class FoveaWorker implements AutoCloseable {
     }
 
     /**
-     * What the model's dynamic batcher has run since the model loaded (batch sizes, queue waits);
-     * empty when batching is off ({@code inference.max.batch.size} 1).
+     * What each model's dynamic batcher has run since it loaded (batch sizes, queue waits), by
+     * model name in member order; empty when batching is off ({@code inference.max.batch.size} 1).
      */
-    public Optional<BatcherStats> batcherStats() {
+    public Map<String, BatcherStats> batcherStats() {
         return classifier.batcherStats();
     }
 

@@ -155,7 +155,7 @@ final class WorkerRun implements AutoCloseable {
      * throughput, from the first image sent to the last prediction received.
      */
     Result burst(String label, int count) throws InterruptedException {
-        BatcherStats before = worker.batcherStats().orElse(null);
+        BatcherStats before = batcherStats();
         generator.burst(label, count);
         collector.await(label, count, BURST_TIMEOUT, worker::failure);
         return result(label, count, before);
@@ -163,7 +163,7 @@ final class WorkerRun implements AutoCloseable {
 
     /** Sends {@code count} images at a fixed rate and waits for every prediction. */
     Result paced(String label, int count, double ratePerSecond) throws InterruptedException {
-        BatcherStats before = worker.batcherStats().orElse(null);
+        BatcherStats before = batcherStats();
         generator.paced(label, count, ratePerSecond);
         collector.await(label, count, BURST_TIMEOUT, worker::failure);
         return result(label, count, before);
@@ -189,10 +189,15 @@ final class WorkerRun implements AutoCloseable {
                             t.getInferenceMs(),
                             t.getTotalMs()));
         }
-        Batches batches =
-                before == null ? null : Batches.between(before, worker.batcherStats().get());
+        Batches batches = before == null ? null : Batches.between(before, batcherStats());
         return new Result(
                 label, threads, maxBatchSize, count, (last - first) / 1e9, timings, batches);
+    }
+
+    /** Every model's batches together (an ensemble has one batcher per member); null if off. */
+    private BatcherStats batcherStats() {
+        Map<String, BatcherStats> perModel = worker.batcherStats();
+        return perModel.isEmpty() ? null : BatcherStats.sum(perModel.values());
     }
 
     @Override

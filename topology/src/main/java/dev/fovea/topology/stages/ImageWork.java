@@ -1,10 +1,12 @@
 package dev.fovea.topology.stages;
 
 import dev.fovea.avro.ImageEvent;
-import dev.fovea.topology.Classification;
+import dev.fovea.topology.CropScores;
+import dev.fovea.topology.crops.Crop;
 import dev.fovea.topology.image.DecodedImage;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * One image on its way through the stages. Each stage fills in its part or records a {@link
@@ -13,6 +15,10 @@ import java.nio.charset.StandardCharsets;
  *
  * @param startNanos when the record entered the topology ({@link System#nanoTime()})
  * @param decodeMs time spent parsing the event and decoding the image
+ * @param crops per member, the regions it runs
+ * @param scores per member and crop, the probabilities
+ * @param memberProbabilities per member, the mean over its crops
+ * @param probabilities the members' weighted mean: what is published
  */
 public record ImageWork(
         SourceRecord source,
@@ -20,11 +26,14 @@ public record ImageWork(
         ImageEvent event,
         DecodedImage image,
         float decodeMs,
-        Classification classification,
+        List<List<Crop>> crops,
+        CropScores scores,
+        float[][] memberProbabilities,
+        float[] probabilities,
         Failure failure) {
 
     static ImageWork arrived(SourceRecord source, long startNanos) {
-        return new ImageWork(source, startNanos, null, null, 0f, null, null);
+        return new ImageWork(source, startNanos, null, null, 0f, null, null, null, null, null);
     }
 
     public boolean failed() {
@@ -40,20 +49,47 @@ public record ImageWork(
     }
 
     ImageWork withEvent(ImageEvent parsed) {
-        return new ImageWork(source, startNanos, parsed, image, decodeMs, classification, failure);
+        return new ImageWork(
+                source, startNanos, parsed, image, decodeMs, crops, scores, null, null, failure);
     }
 
     ImageWork withImage(DecodedImage decoded, float elapsedMs) {
         return new ImageWork(
-                source, startNanos, event, decoded, elapsedMs, classification, failure);
+                source, startNanos, event, decoded, elapsedMs, crops, scores, null, null, failure);
     }
 
-    ImageWork withClassification(Classification result) {
+    ImageWork withCrops(List<List<Crop>> regions) {
+        return new ImageWork(
+                source, startNanos, event, image, decodeMs, regions, scores, null, null, failure);
+    }
+
+    ImageWork withScores(CropScores result) {
         // The pixels are no longer needed; dropping them lets the GC have them early.
-        return new ImageWork(source, startNanos, event, null, decodeMs, result, failure);
+        return new ImageWork(
+                source, startNanos, event, null, decodeMs, crops, result, null, null, failure);
+    }
+
+    ImageWork withMemberProbabilities(float[][] perMember) {
+        return new ImageWork(
+                source, startNanos, event, null, decodeMs, crops, scores, perMember, null, failure);
+    }
+
+    ImageWork withProbabilities(float[] averaged) {
+        return new ImageWork(
+                source,
+                startNanos,
+                event,
+                null,
+                decodeMs,
+                crops,
+                scores,
+                memberProbabilities,
+                averaged,
+                failure);
     }
 
     ImageWork failedWith(Failure why) {
-        return new ImageWork(source, startNanos, event, null, decodeMs, classification, why);
+        return new ImageWork(
+                source, startNanos, event, null, decodeMs, crops, scores, null, null, why);
     }
 }

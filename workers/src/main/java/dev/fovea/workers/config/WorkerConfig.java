@@ -4,6 +4,7 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 
+import dev.fovea.topology.crops.CropScheme;
 import dev.fovea.workers.image.Preprocessing;
 import dev.fovea.workers.image.ResizeMode;
 
@@ -52,6 +53,12 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MODEL_RESIZE = "model.resize";
     public static final String MODEL_LABELS = "model.labels";
     public static final String MODEL_SIGNATURE = "model.signature";
+    public static final String MODEL_CROPS = "model.crops";
+    public static final String ENSEMBLE_MEMBERS = "ensemble.members";
+    public static final String ENSEMBLE_NAME = "ensemble.name";
+    public static final String ENSEMBLE_WEIGHTS = "ensemble.weights";
+    public static final String ENSEMBLE_CROPS = "ensemble.crops";
+    public static final String ENSEMBLE_PUBLISH_MEMBERS = "ensemble.publish.members";
     public static final String INFERENCE_THREADS = "inference.intra.op.threads";
     public static final String INFERENCE_MAX_BATCH_SIZE = "inference.max.batch.size";
     public static final String INFERENCE_MAX_QUEUE_DELAY_MS = "inference.max.queue.delay.ms";
@@ -135,10 +142,11 @@ public final class WorkerConfig extends AbstractConfig {
                     .define(
                             MODEL_PATH,
                             Type.STRING,
-                            ConfigDef.NO_DEFAULT_VALUE,
+                            UNSET,
                             HIGH,
                             "Directory of the SavedModel to serve (with a serving_default signature"
-                                    + " taking a float image [-1,H,W,3]).")
+                                    + " taking a float image [-1,H,W,3]). Required, unless"
+                                    + " ensemble.members names the models instead.")
                     .define(
                             MODEL_NAME,
                             Type.STRING,
@@ -192,6 +200,53 @@ public final class WorkerConfig extends AbstractConfig {
                             "serving_default",
                             LOW,
                             "SavedModel signature to call.")
+                    .define(
+                            MODEL_CROPS,
+                            Type.STRING,
+                            CropScheme.RESIZE.id(),
+                            ValidString.in(CropScheme.ids().toArray(String[]::new)),
+                            MEDIUM,
+                            "Crops run per image, their probabilities averaged: resize (the whole"
+                                + " image), center (the central 87.5%), 10crop (corners and centre,"
+                                + " mirrored), 144crop (GoogLeNet's 4 scales x 3 squares x 6 crops,"
+                                + " mirrored) or vgg150 (VGG's 3 scales x 5x5 grid, mirrored).")
+                    .define(
+                            ENSEMBLE_MEMBERS,
+                            Type.LIST,
+                            List.of(),
+                            MEDIUM,
+                            "Model directories of an ensemble, comma-separated, served instead of"
+                                + " model.path: one prediction per image, the weighted mean of the"
+                                + " members' crop-averaged probabilities. Members must share their"
+                                + " labels; each takes its name, version, preprocessing and resize"
+                                + " from its fovea-model.json.")
+                    .define(
+                            ENSEMBLE_NAME,
+                            Type.STRING,
+                            "ensemble",
+                            MEDIUM,
+                            "The ensemble's name, published as Prediction.model.")
+                    .define(
+                            ENSEMBLE_WEIGHTS,
+                            Type.LIST,
+                            List.of(),
+                            MEDIUM,
+                            "Weights of the members, in their order (only ratios matter)."
+                                    + " Default: equal.")
+                    .define(
+                            ENSEMBLE_CROPS,
+                            Type.LIST,
+                            List.of(),
+                            MEDIUM,
+                            "Crop scheme of each member, in their order, or one for all. Default:"
+                                    + " model.crops for every member.")
+                    .define(
+                            ENSEMBLE_PUBLISH_MEMBERS,
+                            Type.BOOLEAN,
+                            false,
+                            LOW,
+                            "Also publish each member's own prediction (its crop average) next to"
+                                    + " the ensemble's.")
                     .define(
                             INFERENCE_THREADS,
                             Type.INT,
@@ -314,6 +369,14 @@ public final class WorkerConfig extends AbstractConfig {
 
     private WorkerConfig(Map<String, ?> values) {
         super(DEFINITION, values, false);
+        if (stringOrNull(MODEL_PATH) == null && getList(ENSEMBLE_MEMBERS).isEmpty()) {
+            throw new ConfigException(
+                    "no model to serve: set "
+                            + MODEL_PATH
+                            + " (FOVEA_MODEL_PATH) to a SavedModel directory, or "
+                            + ENSEMBLE_MEMBERS
+                            + " (FOVEA_ENSEMBLE_MEMBERS) to several");
+        }
     }
 
     /**
@@ -448,7 +511,9 @@ public final class WorkerConfig extends AbstractConfig {
             String shown =
                     dflt == ConfigDef.NO_DEFAULT_VALUE
                             ? "(required)"
-                            : UNSET.equals(dflt) ? "(see description)" : "`" + dflt + "`";
+                            : UNSET.equals(dflt) || List.of().equals(dflt)
+                                    ? "(see description)"
+                                    : "`" + dflt + "`";
             md.append("| `")
                     .append(key.name)
                     .append("` | `FOVEA_")

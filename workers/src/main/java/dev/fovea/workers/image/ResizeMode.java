@@ -29,42 +29,51 @@ import java.util.Locale;
  *
  * Neither mode antialiases: shrinking a large photo samples it, as TensorFlow does with {@code
  * antialias=False}.
+ *
+ * <p>A {@link dev.fovea.topology.crops.Crop} generalises {@code src} to a box {@code [x, x + w)} of
+ * the axis in continuous pixel coordinates (the whole axis is {@code x = 0, w = in}, where the
+ * formulas reduce to TensorFlow's bit for bit), and both indices are then clamped at both ends of
+ * the axis, so that a box on or past the image's edge repeats the edge pixels.
  */
 public enum ResizeMode {
 
     /**
      * Pixel centres at half-integer positions: {@code scale = in / out}, {@code src = (i + 0.5) *
-     * scale - 0.5}. TF2's {@code tf.image.resize(method="bilinear")} default, TF1 {@code
+     * scale - 0.5}; for a box, {@code scale = w / out}, {@code src = x + (i + 0.5) * scale - 0.5}.
+     * TF2's {@code tf.image.resize(method="bilinear")} default, TF1 {@code
      * resize_bilinear(half_pixel_centers=True)}, PyTorch {@code interpolate(align_corners=False)}.
      */
     HALF_PIXEL("half_pixel") {
         @Override
-        float sourceCoordinate(int i, float scale) {
-            return (i + 0.5f) * scale - 0.5f;
+        float sourceCoordinate(int i, float start, float scale) {
+            return start + ((i + 0.5f) * scale - 0.5f);
         }
 
         @Override
-        float scale(int in, int out) {
-            return in / (float) out;
+        float scale(float length, int out) {
+            return length / out;
         }
     },
 
     /**
      * Corner pixels of input and output coincide: {@code scale = (in - 1) / (out - 1)}, {@code src
-     * = i * scale}. TF1 {@code resize_bilinear(align_corners=True)} and TF.js {@code
-     * tf.image.resizeBilinear(x, size, true)}, which nsfwjs uses. For a single output pixel
-     * TensorFlow falls back to {@code scale = in / out}, so it samples the top-left input pixel;
-     * this mode does the same.
+     * = i * scale}. For a box, the output's corner pixels sit on the centres of the box's first and
+     * last pixels, {@code x} and {@code x + w - 1} in pixel indices: {@code scale = (w - 1) / (out
+     * - 1)}, {@code src = x + i * scale} (a box under one pixel wide thus runs backwards, as it
+     * does in TensorFlow's {@code CropAndResize}). TF1 {@code resize_bilinear(align_corners=True)}
+     * and TF.js {@code tf.image.resizeBilinear(x, size, true)}, which nsfwjs uses. For a single
+     * output pixel TensorFlow falls back to {@code scale = in / out}, so it samples the top-left
+     * input pixel; this mode does the same, and for a box samples {@code src = x}.
      */
     ALIGN_CORNERS("align_corners") {
         @Override
-        float sourceCoordinate(int i, float scale) {
-            return i * scale;
+        float sourceCoordinate(int i, float start, float scale) {
+            return start + i * scale;
         }
 
         @Override
-        float scale(int in, int out) {
-            return out > 1 ? (in - 1) / (float) (out - 1) : in / (float) out;
+        float scale(float length, int out) {
+            return out > 1 ? (length - 1) / (out - 1) : length / out;
         }
     };
 
@@ -79,11 +88,17 @@ public enum ResizeMode {
         return id;
     }
 
-    /** The input position output index {@code i} samples, given {@link #scale}. */
-    abstract float sourceCoordinate(int i, float scale);
+    /**
+     * The input position, in pixel indices, that output index {@code i} samples in a box starting
+     * at {@code start}, given {@link #scale}.
+     */
+    abstract float sourceCoordinate(int i, float start, float scale);
 
-    /** The ratio of input to output positions along one axis. */
-    abstract float scale(int in, int out);
+    /**
+     * The ratio of input to output positions along one axis, for a box {@code length} pixels long
+     * (the input size for the whole axis).
+     */
+    abstract float scale(float length, int out);
 
     /**
      * The mode with this {@link #id()}, ignoring case and surrounding blanks.

@@ -23,14 +23,18 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A stream thread calls {@link #infer} from {@code process()} and blocks until its scores are
  * back, so no record is ever held across {@code process()} calls: a crash or a rebalance cannot
- * lose one (see the worker's design notes). Batching happens across threads instead: one batch runs
- * when {@code maxBatchSize} inputs are queued, when the oldest has waited {@code maxQueueDelay}, or
- * when {@code maxInFlight} inputs are queued — every thread that could submit is waiting, so no
- * more can come and waiting longer only adds latency.
+ * lose one (see the worker's design notes). A thread with many rows for one record (crops, or the
+ * models of an ensemble, each with its own batcher) submits them all through one {@link
+ * InferenceRound} and blocks until every one is back. Batching happens across threads and rows
+ * instead: one batch runs when {@code maxBatchSize} rows are queued, when the oldest has waited
+ * {@code maxQueueDelay}, or when {@code maxInFlight} rows are queued — every row that could be
+ * submitted is waiting, so no more can come and waiting longer only adds latency. A batch may hold
+ * rows of many records, and a record's rows may be split over many batches.
  *
  * <p>No input is copied: when a batch is formed the batcher allocates its input tensor and each
- * waiting thread writes its own row into it, in parallel, straight from its decoded pixels; then
- * the batcher runs the model once and each thread copies out only its own row of scores.
+ * waiting thread writes its own rows into it, in parallel with the other threads, straight from its
+ * decoded pixels; then the batcher runs the model once and each thread copies out only its own rows
+ * of scores.
  *
  * <p>Errors: a row its thread cannot write, or a batch the model rejects as an invalid argument,
  * becomes an {@link InferenceException} for the rows at fault only (a rejected batch is rerun one
@@ -60,7 +64,7 @@ public final class DynamicBatcher implements AutoCloseable {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition queued = lock.newCondition();
-    private final Deque<Request> queue = new ArrayDeque<>();
+    private final Deque<InferenceRound.Ticket> queue = new ArrayDeque<>();
     private boolean closed;
 
     // Written by the batcher thread only; read under the lock by stats().
@@ -108,7 +112,7 @@ public final class DynamicBatcher implements AutoCloseable {
 
     /**
      * Runs one input through the model with whatever other inputs are waiting, and waits for its
-     * scores.
+     * scores: an {@link InferenceRound} of one row.
      *
      * @throws InferenceException when this input cannot be classified (it becomes a dead letter)
      * @throws IllegalStateException when no batch takes this input, or its batch does not finish,
@@ -116,71 +120,47 @@ public final class DynamicBatcher implements AutoCloseable {
      * @throws RuntimeException whatever else the model threw while running this input's batch
      */
     public Result infer(RowWriter writer) throws InferenceException {
-        Request request = new Request();
+        try (InferenceRound round = new InferenceRound()) {
+            InferenceRound.Ticket ticket = round.submit(this, writer);
+            round.await();
+            return new Result(
+                    ticket.scores(),
+                    ticket.queueNanos(),
+                    ticket.inferenceNanos(),
+                    ticket.batchSize());
+        }
+    }
+
+    /** Queues a round's row; called under that round's lock. */
+    void enqueue(InferenceRound.Ticket ticket) {
         lock.lock();
         try {
             if (closed) {
                 throw new IllegalStateException("the batcher is closed");
             }
-            queue.addLast(request);
+            queue.addLast(ticket);
             queued.signal();
         } finally {
             lock.unlock();
         }
-        if (!await(request.assigned)) {
-            withdraw(request); // throws, unless the batcher took it meanwhile
-            // Taken (or failed by close()) between the timeout and the withdrawal: its row is
-            // handed out right after the batch is allocated, and the batch waits for it.
-            awaitUninterruptibly(request.assigned);
-        }
-        if (request.failure != null) {
-            throw request.failure; // closed before it was taken, or its batch not allocated
-        }
-        try {
-            writer.write(request.row);
-        } catch (RuntimeException e) {
-            request.rejected = new InferenceException("could not prepare this image: " + e, e);
-        } finally {
-            // Always: the batcher waits for every row of a batch before it runs it.
-            request.written.countDown();
-        }
-        if (!await(request.done)) {
-            throw timedOut("the model did not answer"); // its batch runs on without this thread
-        }
-        if (request.failure != null) {
-            throw request.failure;
-        }
-        if (request.rejected != null) {
-            throw request.rejected;
-        }
-        return new Result(
-                request.scores, request.queueNanos, request.inferenceNanos, request.batchSize);
     }
 
     /**
-     * Takes back a request no batch took in time. If a batch took it meanwhile, its row must still
-     * be written (the batch waits for it), so the caller goes on instead.
+     * Takes back a row no batch has taken; false if a batch took it (or {@link #close()} failed it)
+     * meanwhile, in which case its round hears of it as usual.
      */
-    private void withdraw(Request request) {
+    boolean withdraw(InferenceRound.Ticket ticket) {
         lock.lock();
         try {
-            if (queue.remove(request)) {
-                throw timedOut("no batch took this input");
-            }
+            return queue.remove(ticket);
         } finally {
             lock.unlock();
         }
     }
 
-    private IllegalStateException timedOut(String what) {
-        if (Thread.currentThread().isInterrupted()) {
-            return new IllegalStateException("interrupted while waiting: " + what + " yet");
-        }
-        return new IllegalStateException(
-                what
-                        + " within "
-                        + Duration.ofNanos(timeoutNanos)
-                        + " (inference.timeout.ms): the model is stuck or far too slow");
+    /** The longest a row waits to be taken into a batch, and then for its batch to run. */
+    long timeoutNanos() {
+        return timeoutNanos;
     }
 
     /** A snapshot of what has run so far. */
@@ -201,7 +181,7 @@ public final class DynamicBatcher implements AutoCloseable {
     /** Stops the thread; inputs still queued fail with an {@link IllegalStateException}. */
     @Override
     public void close() {
-        List<Request> abandoned;
+        List<InferenceRound.Ticket> abandoned;
         lock.lock();
         try {
             closed = true;
@@ -211,10 +191,10 @@ public final class DynamicBatcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        for (Request r : abandoned) {
-            r.failure = new IllegalStateException("the batcher was closed");
-            r.assigned.countDown();
-            r.done.countDown();
+        // Outside the lock: a round calls into the batcher under its own lock.
+        for (InferenceRound.Ticket t : abandoned) {
+            t.failure = new IllegalStateException("the batcher was closed");
+            t.round.completed(t);
         }
         // Not interrupted: a batch in progress finishes (its threads are writing into its memory),
         // then the loop sees the flag. The loop itself closes the batcher when it fails, and a
@@ -229,19 +209,9 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    /** Whether {@code latch} opened within the timeout; an interrupt counts as not. */
-    private boolean await(CountDownLatch latch) {
-        try {
-            return latch.await(timeoutNanos, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
     private void loop() {
         try {
-            List<Request> batch;
+            List<InferenceRound.Ticket> batch;
             while ((batch = next()) != null) {
                 run(batch);
             }
@@ -256,7 +226,7 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     /** Waits for a batch to be due and takes it; null once closed. */
-    private List<Request> next() throws InterruptedException {
+    private List<InferenceRound.Ticket> next() throws InterruptedException {
         lock.lock();
         try {
             while (queue.isEmpty() && !closed) {
@@ -274,7 +244,8 @@ public final class DynamicBatcher implements AutoCloseable {
             if (closed) {
                 return null;
             }
-            List<Request> batch = new ArrayList<>(Math.min(queue.size(), maxBatchSize));
+            List<InferenceRound.Ticket> batch =
+                    new ArrayList<>(Math.min(queue.size(), maxBatchSize));
             while (!queue.isEmpty() && batch.size() < maxBatchSize) {
                 batch.add(queue.pollFirst());
             }
@@ -284,7 +255,7 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    private void run(List<Request> requests) {
+    private void run(List<InferenceRound.Ticket> requests) {
         int n = requests.size();
         long start = System.nanoTime();
         BatchModel.Batch batch;
@@ -301,21 +272,22 @@ public final class DynamicBatcher implements AutoCloseable {
             int length = model.inputLength();
             CountDownLatch written = new CountDownLatch(n);
             for (int i = 0; i < n; i++) {
-                Request r = requests.get(i);
+                InferenceRound.Ticket r = requests.get(i);
                 r.row = input.duplicate().position(i * length).limit((i + 1) * length).slice();
                 r.written = written;
                 r.queueNanos = start - r.submitted;
                 r.batchSize = n;
-                r.assigned.countDown();
+                r.round.assigned(r);
             }
-            // No timeout and no interrupt: every thread writes its row (bounded CPU work) and
-            // counts down in a finally, and the batch's memory must not be freed while one writes.
+            // No timeout and no interrupt: every round writes its rows (bounded CPU work) or gives
+            // them up, counting each exactly once, and the batch's memory must not be freed while
+            // one writes.
             awaitUninterruptibly(written);
             long inferenceStart = System.nanoTime();
             try {
                 batch.run();
                 for (int i = 0; i < n; i++) {
-                    Request r = requests.get(i);
+                    InferenceRound.Ticket r = requests.get(i);
                     if (r.rejected == null) {
                         r.scores = new float[model.classes()];
                         batch.scores(i, r.scores);
@@ -327,7 +299,7 @@ public final class DynamicBatcher implements AutoCloseable {
                 fail(requests, e);
             }
             long inference = System.nanoTime() - inferenceStart;
-            for (Request r : requests) {
+            for (InferenceRound.Ticket r : requests) {
                 r.inferenceNanos = inference;
             }
             record(requests);
@@ -337,13 +309,12 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     /** Hands every request its outcome; one still without one gets a failure. */
-    private static void finish(List<Request> requests) {
-        for (Request r : requests) {
+    private static void finish(List<InferenceRound.Ticket> requests) {
+        for (InferenceRound.Ticket r : requests) {
             if (r.scores == null && r.rejected == null && r.failure == null) {
                 r.failure = new IllegalStateException("the batch failed; see the batcher's log");
             }
-            r.assigned.countDown(); // already open, unless the batch could not be allocated
-            r.done.countDown();
+            r.round.completed(r);
         }
     }
 
@@ -366,9 +337,10 @@ public final class DynamicBatcher implements AutoCloseable {
      * The model rejected a batch: runs each row alone, so only the inputs at fault become dead
      * letters. Rare, so the copy of one row into its own batch costs nothing in the common case.
      */
-    private void isolate(List<Request> requests, FloatBuffer input, InferenceException cause) {
+    private void isolate(
+            List<InferenceRound.Ticket> requests, FloatBuffer input, InferenceException cause) {
         if (requests.size() == 1) {
-            Request only = requests.get(0);
+            InferenceRound.Ticket only = requests.get(0);
             if (only.rejected == null) { // else its row was never written: keep that reason
                 only.rejected = cause;
             }
@@ -376,7 +348,7 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         int length = model.inputLength();
         for (int i = 0; i < requests.size(); i++) {
-            Request r = requests.get(i);
+            InferenceRound.Ticket r = requests.get(i);
             if (r.rejected != null) {
                 continue;
             }
@@ -393,17 +365,17 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    private static void fail(List<Request> requests, RuntimeException e) {
-        for (Request r : requests) {
+    private static void fail(List<InferenceRound.Ticket> requests, RuntimeException e) {
+        for (InferenceRound.Ticket r : requests) {
             r.failure = e;
         }
     }
 
-    private void record(List<Request> requests) {
+    private void record(List<InferenceRound.Ticket> requests) {
         lock.lock();
         try {
             batchSizes[requests.size()]++;
-            for (Request r : requests) {
+            for (InferenceRound.Ticket r : requests) {
                 inputs++;
                 totalQueueWaitNanos += r.queueNanos;
                 maxQueueWaitNanos = Math.max(maxQueueWaitNanos, r.queueNanos);
@@ -414,24 +386,5 @@ public final class DynamicBatcher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-    }
-
-    /**
-     * One input on its way through a batch. The batcher thread (or {@link #close()}) writes the
-     * fields before it opens {@code assigned} or {@code done}, and the stream thread writes {@code
-     * rejected} before it opens {@code written}: the latches order those writes before the reads.
-     */
-    private static final class Request {
-        final long submitted = System.nanoTime();
-        final CountDownLatch assigned = new CountDownLatch(1);
-        final CountDownLatch done = new CountDownLatch(1);
-        FloatBuffer row;
-        CountDownLatch written;
-        long queueNanos;
-        long inferenceNanos;
-        int batchSize;
-        float[] scores;
-        InferenceException rejected;
-        RuntimeException failure;
     }
 }

@@ -31,15 +31,39 @@ public record ModelSpec(
         String gpuVisibleDevices,
         boolean gpuAllowGrowth) {
 
+    /** The single model of {@code model.path}, with the {@code model.*} settings applied. */
     public static ModelSpec resolve(WorkerConfig config) {
-        Path dir = Path.of(config.getString(WorkerConfig.MODEL_PATH)).toAbsolutePath().normalize();
+        String path = config.stringOrNull(WorkerConfig.MODEL_PATH);
+        if (path == null) {
+            throw new ModelLoadException(
+                    "no model to serve: set "
+                            + WorkerConfig.MODEL_PATH
+                            + " (FOVEA_MODEL_PATH) to a SavedModel directory, or "
+                            + WorkerConfig.ENSEMBLE_MEMBERS
+                            + " (FOVEA_ENSEMBLE_MEMBERS) to several");
+        }
+        return resolve(config, path, true);
+    }
+
+    /**
+     * A member of an ensemble: everything the {@code model.*} settings would give comes from its
+     * {@code fovea-model.json}, since one setting cannot speak for several models.
+     */
+    public static ModelSpec member(WorkerConfig config, String path) {
+        return resolve(config, path, false);
+    }
+
+    private static ModelSpec resolve(WorkerConfig config, String path, boolean applySettings) {
+        Path dir = Path.of(path).toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException(
                     "model directory "
                             + dir
                             + " does not exist: set "
-                            + WorkerConfig.MODEL_PATH
-                            + " (FOVEA_MODEL_PATH) to a SavedModel, or build one with "
+                            + (applySettings
+                                    ? WorkerConfig.MODEL_PATH + " (FOVEA_MODEL_PATH)"
+                                    : WorkerConfig.ENSEMBLE_MEMBERS + " (FOVEA_ENSEMBLE_MEMBERS)")
+                            + " to SavedModel directories, or build one with "
                             + "./fovea model build --arch inception_v3 --out "
                             + dir);
         }
@@ -47,10 +71,20 @@ public record ModelSpec(
             throw new ModelLoadException(dir + " is not a SavedModel: it has no saved_model.pb");
         }
         ModelMetadata meta = readMetadata(dir);
-        Setting setting = new Setting(config, meta, dir);
+        Setting setting = new Setting(config, meta, dir, applySettings);
 
         String preprocessing =
                 setting.pick(WorkerConfig.MODEL_PREPROCESSING, ModelMetadata::preprocessing);
+        if (preprocessing == null && !applySettings) {
+            throw new ModelLoadException(
+                    "the preprocessing of ensemble member "
+                            + dir
+                            + " is unknown (it has no "
+                            + ModelMetadata.FILE_NAME
+                            + "): ensemble members must be models written by ./fovea model build"
+                            + " or ./fovea model import; a model without one can be served alone"
+                            + " with model.path and model.preprocessing");
+        }
         if (preprocessing == null) {
             throw new ModelLoadException(
                     "the preprocessing of "
@@ -89,9 +123,9 @@ public record ModelSpec(
     }
 
     /** A value from the config, else from the model's metadata; and where a bad one came from. */
-    private record Setting(WorkerConfig config, ModelMetadata meta, Path dir) {
+    private record Setting(WorkerConfig config, ModelMetadata meta, Path dir, boolean applied) {
         String pick(String key, Function<ModelMetadata, String> field) {
-            String configured = config.stringOrNull(key);
+            String configured = applied ? config.stringOrNull(key) : null;
             if (configured != null || meta == null) {
                 return configured;
             }
@@ -103,7 +137,7 @@ public record ModelSpec(
                 return parser.apply(value);
             } catch (IllegalArgumentException e) {
                 String source =
-                        config.stringOrNull(key) != null
+                        applied && config.stringOrNull(key) != null
                                 ? key
                                 : dir.resolve(ModelMetadata.FILE_NAME).toString();
                 throw new ModelLoadException(

@@ -1,9 +1,7 @@
 package dev.fovea.workers.runtime;
 
-import dev.fovea.topology.Classification;
-import dev.fovea.topology.Classifier;
 import dev.fovea.topology.InferenceException;
-import dev.fovea.topology.ModelInfo;
+import dev.fovea.topology.crops.Crop;
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.ImageFormat;
 import dev.fovea.workers.image.InputWriter;
@@ -33,12 +31,12 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * A {@link Classifier} on a TensorFlow SavedModel: loaded once, checked against what the worker
- * needs (a float image input {@code [-1,H,W,3]}, one class-score output), warmed up, and then
- * shared by every stream thread. TensorFlow sessions are thread-safe; each call feeds its own input
- * tensor.
+ * One TensorFlow SavedModel, ready to serve: loaded once, checked against what the worker needs (a
+ * float image input {@code [-1,H,W,3]}, one class-score output), warmed up, with its dynamic
+ * batcher, and then shared by every stream thread. TensorFlow sessions are thread-safe; each batch
+ * feeds its own input tensor. {@link EnsembleClassifier} serves one or several of these.
  */
-public final class SavedModelClassifier implements Classifier, AutoCloseable {
+public final class SavedModelClassifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SavedModelClassifier.class);
 
     private final ModelSpec spec;
@@ -49,7 +47,7 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
     private final int height;
     private final int width;
     private final int classes;
-    private final ModelInfo info;
+    private final List<String> labels;
     private final BatchModel batches = new TensorBatches();
     private DynamicBatcher batcher; // null: every stream thread runs the session itself
 
@@ -123,8 +121,7 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
                             + spec.labels().size()
                             + " lines");
         }
-        List<String> labels = spec.labels() != null ? spec.labels() : generatedLabels(classes);
-        this.info = new ModelInfo(spec.name(), spec.version(), labels, List.of(spec.name()));
+        this.labels = spec.labels() != null ? spec.labels() : generatedLabels(classes);
     }
 
     /**
@@ -194,47 +191,103 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
         return classifier;
     }
 
-    @Override
-    public ModelInfo info() {
-        return info;
+    public ModelSpec spec() {
+        return spec;
+    }
+
+    /** One per class: from the labels file, else {@code class_N}. */
+    public List<String> labels() {
+        return labels;
     }
 
     public int inputSize() {
         return width;
     }
 
-    @Override
-    public Classification classify(DecodedImage image) throws InferenceException {
-        if (batcher != null) {
-            DynamicBatcher.Result result =
-                    batcher.infer(
-                            row ->
-                                    InputWriter.write(
-                                            image,
-                                            width,
-                                            spec.preprocessing(),
-                                            spec.resize(),
-                                            row));
-            float[] scores = result.scores();
-            return classification(
-                    spec.outputsLogits() ? Softmax.inPlace(scores) : scores,
-                    result.queueNanos(),
-                    result.inferenceNanos());
-        }
-        long start = System.nanoTime();
-        float[] probabilities = run(image);
-        // Without a batcher every thread calls the shared session directly: no queue to wait in.
-        return classification(probabilities, 0, System.nanoTime() - start);
+    /** The probabilities of the whole image, stretched to the input: the {@code resize} crop. */
+    public float[] classify(DecodedImage image) throws InferenceException {
+        return classify(image, Crop.whole(image.width(), image.height()));
     }
 
-    private static Classification classification(
-            float[] probabilities, long queueNanos, long inferenceNanos) throws InferenceException {
+    /** The probabilities of one crop, through the batcher if there is one. */
+    public float[] classify(DecodedImage image, Crop crop) throws InferenceException {
+        try (InferenceRound round = new InferenceRound()) {
+            CropResult result = submit(round, image, crop);
+            round.await();
+            return result.probabilities();
+        }
+    }
+
+    /**
+     * Starts one crop of an image: queued on the batcher, for {@code round}'s thread to write when
+     * its batch forms; without a batcher, run at once on the calling thread. Its result is ready
+     * once {@code round} has been awaited.
+     *
+     * @throws InferenceException when the model rejects the crop (only without a batcher; with one,
+     *     the round's await throws)
+     */
+    CropResult submit(InferenceRound round, DecodedImage image, Crop crop)
+            throws InferenceException {
+        if (batcher == null) {
+            long start = System.nanoTime();
+            float[] probabilities = run(image, crop);
+            // Without a batcher every thread calls the shared session itself: no queue to wait in.
+            return new CropResult.Done(probabilities, 0, System.nanoTime() - start);
+        }
+        InferenceRound.Ticket ticket =
+                round.submit(
+                        batcher,
+                        row ->
+                                InputWriter.write(
+                                        image,
+                                        crop,
+                                        width,
+                                        spec.preprocessing(),
+                                        spec.resize(),
+                                        row));
+        return new CropResult.Queued(ticket, spec.outputsLogits());
+    }
+
+    /** One crop's probabilities and timings, valid once its round is awaited. */
+    interface CropResult {
+        float[] probabilities() throws InferenceException;
+
+        long queueNanos();
+
+        long inferenceNanos();
+
+        record Done(float[] probs, long queueNanos, long inferenceNanos) implements CropResult {
+            @Override
+            public float[] probabilities() throws InferenceException {
+                return checked(probs);
+            }
+        }
+
+        record Queued(InferenceRound.Ticket ticket, boolean logits) implements CropResult {
+            @Override
+            public float[] probabilities() throws InferenceException {
+                float[] scores = ticket.scores();
+                return checked(logits ? Softmax.inPlace(scores) : scores);
+            }
+
+            @Override
+            public long queueNanos() {
+                return ticket.queueNanos();
+            }
+
+            @Override
+            public long inferenceNanos() {
+                return ticket.inferenceNanos();
+            }
+        }
+    }
+
+    private static float[] checked(float[] probabilities) throws InferenceException {
         if (!allFinite(probabilities)) {
             throw new InferenceException(
                     "the model returned non-finite scores (NaN or infinity) for this image", null);
         }
-        return new Classification(
-                probabilities, "resize", 1, queueNanos / 1e6f, inferenceNanos / 1e6f);
+        return probabilities;
     }
 
     /**
@@ -336,10 +389,11 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
         return true;
     }
 
-    /** One image through a batch of one, on the calling thread. */
-    private float[] run(DecodedImage image) throws InferenceException {
+    /** One crop through a batch of one, on the calling thread. */
+    private float[] run(DecodedImage image, Crop crop) throws InferenceException {
         try (BatchModel.Batch batch = batches.allocate(1)) {
-            InputWriter.write(image, width, spec.preprocessing(), spec.resize(), batch.input());
+            InputWriter.write(
+                    image, crop, width, spec.preprocessing(), spec.resize(), batch.input());
             batch.run();
             float[] scores = new float[classes];
             batch.scores(0, scores);
@@ -354,7 +408,7 @@ public final class SavedModelClassifier implements Classifier, AutoCloseable {
         java.util.Arrays.fill(grey, (byte) 128);
         // Any format will do: these pixels come from no file.
         try {
-            run(new DecodedImage(width, height, grey, ImageFormat.PNG));
+            run(new DecodedImage(width, height, grey, ImageFormat.PNG), Crop.whole(width, height));
         } catch (InferenceException e) {
             throw new ModelLoadException(
                     "model " + spec.dir() + " fails on a blank image: " + e.getMessage(), e);

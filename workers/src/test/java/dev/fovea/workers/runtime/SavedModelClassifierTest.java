@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fovea.models.BuildRequest;
 import dev.fovea.models.ModelBuilder;
 import dev.fovea.models.ModelMetadata;
-import dev.fovea.topology.Classification;
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.ImageFormat;
 import dev.fovea.workers.config.WorkerConfig;
@@ -63,14 +62,14 @@ class SavedModelClassifierTest {
     @Test
     void shouldReadInputSizeLabelsAndIdentityFromTheModel() {
         assertEquals(299, classifier.inputSize());
-        assertEquals(LABELS, classifier.info().labels());
-        assertEquals(List.of(classifier.info().name()), classifier.info().members());
+        assertEquals(LABELS, classifier.labels());
+        assertEquals("tiny", classifier.spec().name());
     }
 
     @Test
     void shouldReturnAProbabilityDistributionThatDependsOnTheImage() throws Exception {
-        float[] dark = classifier.classify(uniform(40, 30, 10)).probabilities();
-        float[] light = classifier.classify(uniform(640, 480, 240)).probabilities();
+        float[] dark = classifier.classify(uniform(40, 30, 10));
+        float[] light = classifier.classify(uniform(640, 480, 240));
         assertEquals(LABELS.size(), dark.length);
         double sum = 0;
         for (float v : dark) {
@@ -87,10 +86,10 @@ class SavedModelClassifierTest {
                 SavedModelClassifier.load(
                         ModelSpec.resolve(config(Map.of(WorkerConfig.MODEL_OUTPUT, "logits"))))) {
             DecodedImage image = gradient(120, 90);
-            Classification fromProbs = classifier.classify(image);
-            Classification fromLogits = logits.classify(image);
+            float[] fromProbs = classifier.classify(image);
+            float[] fromLogits = logits.classify(image);
             for (int i = 0; i < LABELS.size(); i++) {
-                assertEquals(fromProbs.probabilities()[i], fromLogits.probabilities()[i], 1e-5);
+                assertEquals(fromProbs[i], fromLogits[i], 1e-5);
             }
         }
     }
@@ -104,7 +103,7 @@ class SavedModelClassifierTest {
         }
         List<float[]> alone = new ArrayList<>();
         for (DecodedImage image : images) {
-            alone.add(classifier.classify(image).probabilities());
+            alone.add(classifier.classify(image));
         }
         for (int i = 0; i < threads; i++) {
             for (int j = 0; j < i; j++) {
@@ -121,7 +120,7 @@ class SavedModelClassifierTest {
         try (SavedModelClassifier batched =
                 SavedModelClassifier.load(ModelSpec.resolve(config(Map.of())), batching)) {
             CyclicBarrier barrier = new CyclicBarrier(threads);
-            List<Future<Classification>> results = new ArrayList<>();
+            List<Future<float[]>> results = new ArrayList<>();
             for (DecodedImage image : images) {
                 results.add(
                         pool.submit(
@@ -131,7 +130,7 @@ class SavedModelClassifierTest {
                                 }));
             }
             for (int i = 0; i < threads; i++) {
-                float[] together = results.get(i).get(60, TimeUnit.SECONDS).probabilities();
+                float[] together = results.get(i).get(60, TimeUnit.SECONDS);
                 for (int c = 0; c < LABELS.size(); c++) {
                     assertEquals(alone.get(i)[c], together[c], 1e-5, "image " + i + " class " + c);
                 }
