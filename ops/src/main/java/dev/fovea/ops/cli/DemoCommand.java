@@ -28,12 +28,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 
 @Command(
         name = "demo",
@@ -42,10 +44,12 @@ import java.util.concurrent.CountDownLatch;
             "Everything at once on this machine: the local stack (reused if already up), a demo"
                 + " model (built once), a worker, real photographs in, their predictions printed, a"
                 + " throughput burst, then it keeps serving until Ctrl-C.",
-            "The demo model is nsfwjs' trained Inception v3 (5 content-moderation classes:"
-                    + " Drawing, Hentai, Neutral, Porn, Sexy), imported once from npm; with"
-                    + " --built-model, or when npm cannot fetch it, an Inception v3 with seeded"
-                    + " random weights, whose predictions show the plumbing only."
+            "The demo serves the ensemble of nsfwjs' three trained classifiers (Inception v3,"
+                + " MobileNetV2, MobileNetV2-mid; 5 content-moderation classes: Drawing, Hentai,"
+                + " Neutral, Porn, Sexy), imported once from npm, each on 10 crops of every image:"
+                + " one prediction per image, the mean of 30 crops' probabilities. With"
+                + " --built-model, or when npm cannot fetch nsfwjs, an Inception v3 with seeded"
+                + " random weights, whose predictions show the plumbing only."
         })
 final class DemoCommand implements Callable<Integer> {
     @Mixin StackOptions stack;
@@ -78,12 +82,21 @@ final class DemoCommand implements Callable<Integer> {
     double width;
 
     @Option(
-            names = "--burst",
-            defaultValue = "200",
+            names = "--crops",
+            paramLabel = "SCHEME",
             description =
-                    "Images sent after the photographs to measure throughput; 0 skips it (default"
-                            + " ${DEFAULT-VALUE}).")
-    int burst;
+                    "Crops per image and model: resize, center, 10crop, 144crop or vgg150"
+                            + " (default: 10crop for the nsfwjs ensemble, resize for one model).")
+    String crops;
+
+    @Option(
+            names = "--burst",
+            paramLabel = "N",
+            description =
+                    "Images sent after the photographs to measure throughput; 0 skips it"
+                            + " (default: as many as take about 30 s at the photographs' rate,"
+                            + " 12 to 200).")
+    Integer burst;
 
     @Option(
             names = "--threads",
@@ -121,24 +134,22 @@ final class DemoCommand implements Callable<Integer> {
             Files.createDirectories(stack.dataDir);
             ownStack = LocalStack.start(stack.settings());
         }
-        Path modelDir = model != null ? model : demoModel();
+        Map<String, String> served = model != null ? single(model) : demoModel();
 
-        step("starting a worker on " + modelDir);
+        step("starting a worker on " + served);
         // One stream thread per core lets one image decode while another runs through the model:
         // 35-38 against 28 images/s with one thread, in 600-image bursts on 2 cores.
         int threads =
                 this.threads != null
                         ? this.threads
                         : Math.min(stack.partitions, Runtime.getRuntime().availableProcessors());
-        WorkerConfig config =
-                WorkerConfig.of(
-                        Map.of(
-                                WorkerConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers(),
-                                WorkerConfig.SCHEMA_REGISTRY_URL, stack.registryUrl(),
-                                WorkerConfig.APPLICATION_ID, "fovea-demo",
-                                WorkerConfig.MODEL_PATH, modelDir.toString(),
-                                WorkerConfig.STREAM_THREADS, Integer.toString(threads),
-                                WorkerConfig.TOP_K, "3"));
+        Map<String, String> settings = new HashMap<>(served);
+        settings.put(WorkerConfig.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+        settings.put(WorkerConfig.SCHEMA_REGISTRY_URL, stack.registryUrl());
+        settings.put(WorkerConfig.APPLICATION_ID, "fovea-demo");
+        settings.put(WorkerConfig.STREAM_THREADS, Integer.toString(threads));
+        settings.put(WorkerConfig.TOP_K, "3");
+        WorkerConfig config = WorkerConfig.of(settings);
         FoveaWorker worker;
         try {
             worker = FoveaWorker.start(config);
@@ -184,11 +195,19 @@ final class DemoCommand implements Callable<Integer> {
             step("producing " + photos.size() + " photographs to " + LocalStack.IMAGES);
             List<ImageProducer.Item> items =
                     ImageProducer.items(photos, photos.size(), run + "photo-");
+            long photosStart = System.nanoTime();
             producer.send(items, 0, null);
             System.out.println();
             System.out.println(Formats.PREDICTION_HEADER);
             await(reader, worker, run + "photo-", items.size(), true);
+            double perSecond = items.size() / ((System.nanoTime() - photosStart) / 1e9);
 
+            // Sized by time: 200 images take 6 s on one small model and 8 minutes on an
+            // ensemble of three trained models at 10 crops each.
+            int burst =
+                    this.burst != null
+                            ? this.burst
+                            : (int) Math.max(12, Math.min(200, Math.round(perSecond * 30)));
             if (burst > 0) {
                 step("throughput: " + burst + " more images through Kafka, the worker and back");
                 long start = System.nanoTime();
@@ -220,14 +239,18 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Path demoModel() {
+    /** The worker settings of the demo's model: nsfwjs' ensemble, else a seeded model. */
+    private Map<String, String> demoModel() {
         if (builtModel) {
-            return builtModel();
+            return single(builtModel());
         }
-        Path dir = ModelCommand.defaultModelsDir().resolve(Nsfwjs.modelName("inception_v3"));
-        if (ModelMetadata.isCurrentModelDirectory(dir)) {
-            step("reusing nsfwjs' trained Inception v3 " + dir);
-            return dir;
+        List<Path> members =
+                Nsfwjs.MODELS.stream()
+                        .map(m -> ModelCommand.defaultModelsDir().resolve(Nsfwjs.modelName(m)))
+                        .toList();
+        if (members.stream().allMatch(ModelMetadata::isCurrentModelDirectory)) {
+            step("reusing nsfwjs' trained models " + members);
+            return ensemble(members);
         }
         step("importing nsfwjs@" + Nsfwjs.VERSION + "'s trained models from npm (once)");
         try {
@@ -235,14 +258,32 @@ final class DemoCommand implements Callable<Integer> {
                     Nsfwjs.fetch(Nsfwjs.defaultCache()),
                     ModelCommand.defaultModelsDir(),
                     result -> step("imported " + result.dir()));
-            return dir;
+            return ensemble(members);
         } catch (IOException | RuntimeException e) {
             step(
                     "could not import nsfwjs ("
                             + e.getMessage()
                             + "); serving an Inception v3 with seeded weights instead");
-            return builtModel();
+            return single(builtModel());
         }
+    }
+
+    private Map<String, String> single(Path dir) {
+        return Map.of(
+                WorkerConfig.MODEL_PATH,
+                dir.toString(),
+                WorkerConfig.MODEL_CROPS,
+                crops != null ? crops : "resize");
+    }
+
+    private Map<String, String> ensemble(List<Path> members) {
+        return Map.of(
+                WorkerConfig.ENSEMBLE_MEMBERS,
+                members.stream().map(Path::toString).collect(Collectors.joining(",")),
+                WorkerConfig.ENSEMBLE_NAME,
+                "nsfwjs-ensemble",
+                WorkerConfig.ENSEMBLE_CROPS,
+                crops != null ? crops : "10crop");
     }
 
     private Path builtModel() {

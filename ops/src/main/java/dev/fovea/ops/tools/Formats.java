@@ -21,13 +21,20 @@ public final class Formats {
                         .map(c -> String.format("%s %.3f", c.getLabel(), c.getProbability()))
                         .collect(Collectors.joining(", "));
         return String.format(
-                "%-28s %-52s %8.1f %8.1f  %s %s",
+                "%-28s %-52s %8.1f %8.1f  %s %s (%s)",
                 clip(p.getImageId(), 28),
                 clip(top, 52),
                 p.getTimings().getInferenceMs(),
                 p.getTimings().getTotalMs(),
                 p.getModel(),
-                p.getModelVersion());
+                p.getModelVersion(),
+                howSeen(p));
+    }
+
+    /** E.g. {@code 10crop x 3 models}, or {@code resize}: what was averaged into it. */
+    private static String howSeen(Prediction p) {
+        int members = p.getMembers().size();
+        return p.getCropScheme() + (members > 1 ? " x " + members + " models" : "");
     }
 
     public static String row(DeadLetter d) {

@@ -45,6 +45,10 @@ public final class Nsfwjs {
     private static final Map<String, String> ARCHITECTURES =
             Map.of("mobilenet_v2_mid", "mobilenet_v2");
 
+    /** The package's three trained classifiers, which share one label space: an ensemble. */
+    public static final List<String> MODELS =
+            List.of("inception_v3", "mobilenet_v2", "mobilenet_v2_mid");
+
     private static final Duration NPM_TIMEOUT = Duration.ofMinutes(5);
 
     private Nsfwjs() {}
