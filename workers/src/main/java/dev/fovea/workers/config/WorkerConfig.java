@@ -260,14 +260,15 @@ public final class WorkerConfig extends AbstractConfig {
                             16,
                             Range.between(1, 1024),
                             MEDIUM,
-                            "Most images per model run. Stream threads that are waiting for the"
-                                + " model are batched together: a batch runs when this many are"
-                                + " queued, when every stream thread is waiting, or after"
-                                + " inference.max.queue.delay.ms. Batches only grow with"
-                                + " concurrency, so run at least this many stream threads to fill"
-                                + " them (and give the images topic workers x threads partitions)."
-                                + " 1 turns batching off: each thread runs the model on its own"
-                                + " image.")
+                            "Most crops (images, with a single-crop scheme) per model run. The crops"
+                                + " of waiting stream threads are batched together: a batch runs"
+                                + " when this many are queued, when every stream thread is"
+                                + " waiting, or after inference.max.queue.delay.ms. Batches fill"
+                                + " from threads and from crops, so run at least this many stream"
+                                + " threads divided by the crops per image to fill them (and give"
+                                + " the images topic workers x threads partitions). 1 turns"
+                                + " batching off: each thread runs the model on one crop at a"
+                                + " time.")
                     .define(
                             INFERENCE_MAX_QUEUE_DELAY_MS,
                             Type.LONG,
