@@ -13,7 +13,7 @@ public enum Reason {
     UNDECODABLE_IMAGE,
     /** The bytes are an image in a format Fovea does not decode (WebP, TIFF, HEIF...). */
     UNSUPPORTED_FORMAT,
-    /** The image exceeds the configured byte or pixel limits. */
+    /** The image exceeds the configured limits on bytes, pixels or aspect ratio. */
     IMAGE_TOO_LARGE,
     /** The model failed on this image. */
     INFERENCE_FAILED

@@ -97,7 +97,7 @@ public final class FoveaWorker implements AutoCloseable {
                     FoveaTopology.build(
                             settings,
                             serdes,
-                            new JdkImageDecoder(config.getLong(WorkerConfig.IMAGE_MAX_PIXELS)),
+                            new JdkImageDecoder(config.decoderLimits()),
                             classifier,
                             Clock.systemUTC());
             log.info(

@@ -12,14 +12,16 @@ import java.util.Set;
  * #getMessage()}, and processing continues.
  *
  * <p>The reason is one of the dead-letter {@link Reason}s that concern images: {@link
- * Reason#UNDECODABLE_IMAGE} (empty, truncated, corrupt, or not an image at all), {@link
- * Reason#UNSUPPORTED_FORMAT} (a recognised format Fovea does not decode: WebP, TIFF, HEIF, AVIF) or
- * {@link Reason#IMAGE_TOO_LARGE} (the header declares more pixels than the limit).
+ * Reason#UNDECODABLE_IMAGE} (empty, truncated, corrupt, a header declaring more pixels than the
+ * file can hold, or not an image at all), {@link Reason#UNSUPPORTED_FORMAT} (a recognised format
+ * Fovea does not decode: WebP, TIFF, HEIF, AVIF, and the JPEG and BMP variants the JDK reader does
+ * not handle) or {@link Reason#IMAGE_TOO_LARGE} (over one of the {@link DecoderLimits}, whose
+ * message names the setting, the value and the limit).
  *
- * <p>The message is short, fixed text (it may name the format and the dimensions) and never
- * contains a stack trace, a file path, the declared content type or the text of a library's own
- * exception, so it is safe to write into a dead-letter record. The library exception, when there is
- * one, is kept as the {@linkplain #getCause() cause} for logs.
+ * <p>The message is short, fixed text (it may name the format, the dimensions and the limits) and
+ * never contains a stack trace, a file path, the declared content type or the text of a library's
+ * own exception, so it is safe to write into a dead-letter record. The library exception, when
+ * there is one, is kept as the {@linkplain #getCause() cause} for logs.
  *
  * <p>No stack trace is captured: rejections are expected, may be frequent, and where this exception
  * was thrown says nothing the reason does not.

@@ -2,6 +2,7 @@ package dev.fovea.topology.image;
 
 import dev.fovea.topology.Reason;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 import javax.imageio.ImageIO;
@@ -21,70 +23,86 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes JPEG, PNG, GIF and BMP with the JDK's own ImageIO readers, in pure Java, with no native
- * library beyond the JDK's.
+ * library beyond the JDK's, refusing within a bounded cost whatever it cannot or must not decode.
  *
  * <p>What it does, in order:
  *
  * <ol>
+ *   <li>Data over {@link DecoderLimits#maxBytes()} is rejected before it is looked at.
  *   <li>The format is sniffed from the magic bytes; the declared content type is only consulted
  *       when no signature matches, to tell "unsupported format" from "broken file". The bytes win
  *       over a content type that says otherwise.
- *   <li>The dimensions are read from the header and checked against {@code maxPixels} before any
- *       pixel memory is allocated, so a 50000x50000 PNG of a few hundred bytes costs nothing.
+ *   <li>JPEGs other than 8-bit Huffman-coded baseline, extended or progressive ones (12-bit
+ *       samples; the lossless, hierarchical and arithmetic-coded processes) are rejected from their
+ *       frame marker as {@link Reason#UNSUPPORTED_FORMAT}: the JDK's 8-bit decoder refuses most of
+ *       them anyway, whether it decodes arithmetic coding depends on the libjpeg the JDK build
+ *       uses, and that coding's density would defeat the bomb check below. So are BMPs whose pixels
+ *       are an embedded JPEG or PNG, which the JDK reader decodes at a size the BMP header does not
+ *       declare.
+ *   <li>The dimensions are read from the header and checked against the pixel and aspect ratio
+ *       limits before any pixel memory is allocated, so a 50000x50000 PNG or JPEG of a few hundred
+ *       bytes costs nothing. A header that declares more pixels than the file's bytes could hold
+ *       even at the format's best compression (see {@link CompressionBound}) is rejected as
+ *       undecodable, again before allocating: a truncated file or a decompression bomb.
  *   <li>The first image is decoded (for an animated GIF, its first frame, at that frame's own
  *       size). A reader warning raised while pixel rows are being decoded rejects the image: that
  *       is how the JDK's JPEG reader reports a truncated or corrupt file, and it fills the missing
  *       rows with grey rather than failing. Warnings raised while the header is read (an invalid
  *       embedded ICC profile, which is then ignored) do not affect pixels and are accepted.
- *   <li>The pixels are converted to 8-bit RGB: alpha is dropped and gray is replicated, see {@link
- *       RgbConversion}.
+ *   <li>The pixels are converted to 8-bit RGB: alpha is composited over white, gray is replicated,
+ *       CMYK and YCCK JPEGs are converted as PIL converts them, minding the Adobe inversion; see
+ *       {@link RgbConversion}.
+ *   <li>A JPEG's EXIF orientation is applied, so the pixels are upright as a viewer shows them.
  * </ol>
  *
  * <p>Thread-safe: each call creates its own {@link ImageReader} (they are not shareable) from
  * provider instances looked up once here. Peak memory for one call is the reader's image (3 bytes a
- * pixel for most JPEGs, more with alpha or 16 bits) plus the RGB copy: 240 MB and up at the
- * 40-megapixel default.
+ * pixel for most JPEGs, 4 for CMYK or 8-bit alpha, up to 8 for 16-bit RGBA PNGs) plus the RGB copy,
+ * plus a second RGB copy for a rotated JPEG: 240 MB and up at the 40-megapixel default. A
+ * progressive JPEG also holds its DCT coefficients in native memory while it decodes, about 2 bytes
+ * per sample.
  *
- * <p>Known limits of the JDK readers: CMYK/YCCK JPEGs and 12-bit JPEGs are rejected as undecodable;
- * a JPEG's embedded ICC profile is applied (converting to sRGB, as browsers do, where {@code
- * tf.io.decode_jpeg} and PIL ignore it).
+ * <p>Known limits: a JPEG's embedded ICC profile is applied to RGB (converting to sRGB, as browsers
+ * do, where {@code tf.io.decode_jpeg} and PIL ignore it) but not to CMYK. EXIF orientation is read
+ * from JPEGs only. A PNG's compressed text and profile chunks are skipped, never inflated.
  */
 public final class JdkImageDecoder implements ImageDecoder {
 
-    /**
-     * 40 megapixels, 120 MB as RGB: above the 12 to 24 megapixels phone cameras save by default.
-     */
-    public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
+    /** Same as {@link DecoderLimits#DEFAULT_MAX_PIXELS}. */
+    public static final long DEFAULT_MAX_PIXELS = DecoderLimits.DEFAULT_MAX_PIXELS;
 
-    /** The RGB output is one byte array, and a Java array holds at most about 2^31 elements. */
-    public static final long MAX_SUPPORTED_PIXELS = (Integer.MAX_VALUE - 8) / 3;
+    /** Same as {@link DecoderLimits#MAX_SUPPORTED_PIXELS}. */
+    public static final long MAX_SUPPORTED_PIXELS = DecoderLimits.MAX_SUPPORTED_PIXELS;
 
-    private final long maxPixels;
+    private final DecoderLimits limits;
     private final Map<ImageFormat, ImageReaderSpi> readerProviders =
             new EnumMap<>(ImageFormat.class);
 
+    /** With {@link DecoderLimits#DEFAULTS}. */
     public JdkImageDecoder() {
-        this(DEFAULT_MAX_PIXELS);
+        this(DecoderLimits.DEFAULTS);
     }
 
     /**
-     * @param maxPixels images whose header declares more pixels (width times height) than this are
-     *     rejected as {@link Reason#IMAGE_TOO_LARGE}; 1 to {@link #MAX_SUPPORTED_PIXELS}
+     * With the default limits but for the pixel limit.
+     *
+     * @param maxPixels 1 to {@link #MAX_SUPPORTED_PIXELS}
      */
     public JdkImageDecoder(long maxPixels) {
-        if (maxPixels < 1 || maxPixels > MAX_SUPPORTED_PIXELS) {
-            throw new IllegalArgumentException(
-                    "maxPixels must be between 1 and "
-                            + MAX_SUPPORTED_PIXELS
-                            + ", got "
-                            + maxPixels);
-        }
-        this.maxPixels = maxPixels;
+        this(DecoderLimits.withMaxPixels(maxPixels));
+    }
+
+    public JdkImageDecoder(DecoderLimits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
         for (ImageFormat format : ImageFormat.values()) {
             if (format.supported()) {
                 readerProviders.put(format, findReaderProvider(format));
             }
         }
+    }
+
+    public DecoderLimits limits() {
+        return limits;
     }
 
     @Override
@@ -93,10 +111,41 @@ public final class JdkImageDecoder implements ImageDecoder {
         if (data == null || data.length == 0) {
             throw new ImageRejectedException(Reason.UNDECODABLE_IMAGE, "image data is empty");
         }
+        if (data.length > limits.maxBytes()) {
+            throw new ImageRejectedException(
+                    Reason.IMAGE_TOO_LARGE,
+                    data.length
+                            + " bytes exceed the limit of "
+                            + limits.maxBytes()
+                            + " ("
+                            + DecoderLimits.MAX_BYTES_KEY
+                            + ")");
+        }
         ImageFormat format = detectFormat(data, contentTypeOrNull);
-        BufferedImage image = readFirstImage(format, data);
-        return new DecodedImage(
-                image.getWidth(), image.getHeight(), RgbConversion.toRgb(image), format);
+        JpegHeader jpeg = format == ImageFormat.JPEG ? JpegHeader.parse(data) : null;
+        BmpHeader bmp = format == ImageFormat.BMP ? BmpHeader.parse(data) : null;
+        if (jpeg != null) {
+            checkJpegProcess(jpeg);
+        }
+        if (bmp != null && bmp.embedsAnotherFormat()) {
+            throw new ImageRejectedException(
+                    Reason.UNSUPPORTED_FORMAT,
+                    "BMP with embedded "
+                            + bmp.embeddedFormatName()
+                            + " data is not supported; send the "
+                            + bmp.embeddedFormatName()
+                            + " itself");
+        }
+
+        BufferedImage image = readFirstImage(format, data, jpeg);
+        int width = image.getWidth();
+        int height = image.getHeight();
+        byte[] rgb =
+                jpeg != null && isCmyk(image)
+                        ? RgbConversion.fromJdkCmyk(image, jpeg.adobe)
+                        : RgbConversion.toRgb(image);
+        image = null; // the reader's pixels may be collected while a rotated copy is made
+        return Orientation.upright(jpeg == null ? 1 : jpeg.orientation, width, height, rgb, format);
     }
 
     private static ImageFormat detectFormat(byte[] data, String contentTypeOrNull)
@@ -122,7 +171,28 @@ public final class JdkImageDecoder implements ImageDecoder {
                 format + " images are not supported; send JPEG, PNG, GIF or BMP");
     }
 
-    private BufferedImage readFirstImage(ImageFormat format, byte[] data)
+    /** Without a frame header the JDK reader decides; it will find the file broken. */
+    private static void checkJpegProcess(JpegHeader jpeg) throws ImageRejectedException {
+        if (jpeg.frameMarker < 0) {
+            return;
+        }
+        if (!jpeg.isHuffmanSequentialOrProgressive()) {
+            throw new ImageRejectedException(
+                    Reason.UNSUPPORTED_FORMAT,
+                    "JPEG with "
+                            + jpeg.processName()
+                            + " is not supported; send a baseline or progressive JPEG");
+        }
+        if (jpeg.precision != 8) {
+            throw new ImageRejectedException(
+                    Reason.UNSUPPORTED_FORMAT,
+                    "JPEG with "
+                            + jpeg.precision
+                            + "-bit samples is not supported; send an 8-bit JPEG");
+        }
+    }
+
+    private BufferedImage readFirstImage(ImageFormat format, byte[] data, JpegHeader jpeg)
             throws ImageRejectedException {
         // A memory-cached stream over the array: ImageIO.createImageInputStream would spill to a
         // temporary file unless the global ImageIO.setUseCache(false) were set.
@@ -130,12 +200,29 @@ public final class JdkImageDecoder implements ImageDecoder {
                 new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
             ImageReader reader = readerProviders.get(format).createReaderInstance();
             try {
+                // Ignoring metadata also keeps the PNG reader from inflating text and profile
+                // chunks, which could be bombs of their own.
                 reader.setInput(input, true, true);
                 PixelWarningDetector warnings = new PixelWarningDetector();
                 reader.addIIOReadWarningListener(warnings);
                 reader.addIIOReadProgressListener(warnings);
 
-                checkSize(format, reader.getWidth(0), reader.getHeight(0));
+                // The size the reader itself will allocate for, read from the header alone.
+                int width = reader.getWidth(0);
+                int height = reader.getHeight(0);
+                checkSize(format, width, height);
+                if (CompressionBound.cannotHold(format, data, width, height, jpeg)) {
+                    throw new ImageRejectedException(
+                            Reason.UNDECODABLE_IMAGE,
+                            format
+                                    + " declares "
+                                    + width
+                                    + "x"
+                                    + height
+                                    + " pixels, more than its "
+                                    + data.length
+                                    + " bytes can hold (truncated or a decompression bomb)");
+                }
                 BufferedImage image = reader.read(0);
                 if (warnings.warnedDuringPixels()) {
                     throw corrupt(format, null);
@@ -159,7 +246,7 @@ public final class JdkImageDecoder implements ImageDecoder {
                     format + " header declares an empty image (" + width + "x" + height + ")");
         }
         long pixels = (long) width * height;
-        if (pixels > maxPixels) {
+        if (pixels > limits.maxPixels()) {
             throw new ImageRejectedException(
                     Reason.IMAGE_TOO_LARGE,
                     format
@@ -167,12 +254,36 @@ public final class JdkImageDecoder implements ImageDecoder {
                             + width
                             + "x"
                             + height
-                            + " ("
+                            + " = "
                             + pixels
-                            + " pixels), over the limit of "
-                            + maxPixels
-                            + " pixels");
+                            + " pixels, over the limit of "
+                            + limits.maxPixels()
+                            + " ("
+                            + DecoderLimits.MAX_PIXELS_KEY
+                            + ")");
         }
+        double ratio = (double) Math.max(width, height) / Math.min(width, height);
+        if (ratio > limits.maxAspectRatio()) {
+            throw new ImageRejectedException(
+                    Reason.IMAGE_TOO_LARGE,
+                    format
+                            + " image is "
+                            + width
+                            + "x"
+                            + height
+                            + ", aspect ratio "
+                            + DecoderLimits.formatRatio(ratio)
+                            + ":1, over the limit of "
+                            + DecoderLimits.formatRatio(limits.maxAspectRatio())
+                            + ":1 ("
+                            + DecoderLimits.MAX_ASPECT_RATIO_KEY
+                            + ")");
+        }
+    }
+
+    private static boolean isCmyk(BufferedImage image) {
+        return image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_CMYK
+                && image.getRaster().getNumBands() == 4;
     }
 
     private static ImageRejectedException corrupt(ImageFormat format, Throwable cause) {

@@ -7,7 +7,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.WritableRaster;
+import java.util.Arrays;
 import java.util.Random;
 
 class RgbConversionTest {
@@ -103,18 +109,97 @@ class RgbConversionTest {
         }
     }
 
-    @Test
-    void shouldDropAlphaOfPackedAndComponentLayouts() {
-        for (int imageType :
-                new int[] {BufferedImage.TYPE_INT_ARGB, BufferedImage.TYPE_4BYTE_ABGR}) {
-            BufferedImage image = new BufferedImage(2, 1, imageType);
-            image.setRGB(0, 0, 0x00_123456);
-            image.setRGB(1, 0, 0x7F_ABCDEF);
+    @ParameterizedTest
+    @ValueSource(
+            ints = {
+                BufferedImage.TYPE_INT_ARGB,
+                BufferedImage.TYPE_4BYTE_ABGR,
+                BufferedImage.TYPE_INT_ARGB_PRE,
+                BufferedImage.TYPE_4BYTE_ABGR_PRE
+            })
+    void shouldCompositeAlphaOverWhiteInEveryLayout(int imageType) {
+        BufferedImage image = new BufferedImage(3, 1, imageType);
+        image.setRGB(0, 0, 0x00_123456);
+        image.setRGB(1, 0, 0xFF_ABCDEF);
+        image.setRGB(2, 0, 0x80_000000);
 
-            assertArrayEquals(
-                    new byte[] {0x12, 0x34, 0x56, (byte) 0xAB, (byte) 0xCD, (byte) 0xEF},
-                    RgbConversion.toRgb(image),
-                    "image type " + imageType);
+        byte[] rgb = RgbConversion.toRgb(image);
+
+        assertArrayEquals(
+                new byte[] {-1, -1, -1, (byte) 0xAB, (byte) 0xCD, (byte) 0xEF},
+                Arrays.copyOf(rgb, 6),
+                "image type " + imageType);
+        // Half-transparent black is mid gray; premultiplied storage may round by one.
+        for (int channel = 6; channel < 9; channel++) {
+            assertEquals(127, rgb[channel] & 0xFF, 1, "image type " + imageType);
+        }
+    }
+
+    @Test
+    void shouldCompositeOverWhiteRoundedToTheNearestValue() {
+        for (int colour = 0; colour < 256; colour++) {
+            for (int alpha = 0; alpha < 256; alpha++) {
+                double exact = colour * alpha / 255.0 + 255 * (1 - alpha / 255.0);
+                assertEquals(
+                        Math.round(exact),
+                        RgbConversion.overWhite(colour, alpha),
+                        "colour " + colour + " alpha " + alpha);
+            }
+        }
+    }
+
+    @Test
+    void shouldConvertJdkCmykByTheAdobeConvention() {
+        ColorModel cmyk =
+                new ComponentColorModel(
+                        new CmykSpace(), false, false, ColorModel.OPAQUE, DataBuffer.TYPE_BYTE);
+        WritableRaster raster = cmyk.createCompatibleWritableRaster(2, 1);
+        // As the JDK reader reports samples: 255 - stored.
+        raster.setPixel(0, 0, new int[] {200, 50, 0, 30});
+        raster.setPixel(1, 0, new int[] {0, 0, 0, 0});
+        BufferedImage image = new BufferedImage(cmyk, raster, false, null);
+
+        // Adobe: the reported samples are the inks. (255 - 200) * (255 - 30) / 255 = 48.5, ...
+        assertArrayEquals(
+                new int[] {49, 181, 225, 255, 255, 255},
+                unsigned(RgbConversion.fromJdkCmyk(image, true)));
+        // No Adobe segment: 255 - sample is the ink. 200 * 30 / 255 = 23.5, ...
+        assertArrayEquals(
+                new int[] {24, 6, 0, 0, 0, 0}, unsigned(RgbConversion.fromJdkCmyk(image, false)));
+    }
+
+    private static int[] unsigned(byte[] bytes) {
+        int[] values = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            values[i] = bytes[i] & 0xFF;
+        }
+        return values;
+    }
+
+    /** Only a label: the conversion under test reads samples, never the colour space. */
+    private static final class CmykSpace extends ColorSpace {
+        CmykSpace() {
+            super(TYPE_CMYK, 4);
+        }
+
+        @Override
+        public float[] toRGB(float[] value) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public float[] fromRGB(float[] value) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public float[] toCIEXYZ(float[] value) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public float[] fromCIEXYZ(float[] value) {
+            throw new UnsupportedOperationException();
         }
     }
 

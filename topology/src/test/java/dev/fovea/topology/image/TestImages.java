@@ -1,16 +1,25 @@
 package dev.fovea.topology.image;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Random;
 import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 
 /** Images built in code, so every expected pixel value is known. */
 final class TestImages {
@@ -136,5 +145,219 @@ final class TestImages {
             box.put(brand.getBytes(StandardCharsets.US_ASCII));
         }
         return box.array();
+    }
+
+    /** A JPEG of {@code image}, progressive (several scans) or baseline, at quality 0.95. */
+    static byte[] jpeg(BufferedImage image, boolean progressive) {
+        return writeJpeg(new IIOImage(image, null, null), progressive);
+    }
+
+    /**
+     * A JPEG of four-band samples written as they are: the JDK writer stores a four-band raster as
+     * CMYK, without an Adobe segment.
+     */
+    static byte[] fourChannelJpeg(Raster samples) {
+        return writeJpeg(new IIOImage(samples, null, null), false);
+    }
+
+    private static byte[] writeJpeg(IIOImage image, boolean progressive) {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(0.95f);
+            if (progressive) {
+                param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+            }
+            writer.write(null, image, param);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
+    }
+
+    /** An 8-bit raster of {@code bands} samples per pixel, each pixel given by {@code pixel}. */
+    static WritableRaster raster(int width, int height, int bands, PixelFunction pixel) {
+        WritableRaster raster =
+                Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, width, height, bands, null);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                raster.setPixel(x, y, pixel.samples(x, y));
+            }
+        }
+        return raster;
+    }
+
+    interface PixelFunction {
+        int[] samples(int x, int y);
+    }
+
+    /** Inserts a marker segment right after SOI, where APPn segments belong. */
+    static byte[] withSegmentAfterSoi(byte[] jpeg, int marker, byte[] payload) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(jpeg, 0, 2);
+        out.write(0xFF);
+        out.write(marker);
+        int length = payload.length + 2;
+        out.write(length >> 8);
+        out.write(length & 0xFF);
+        out.writeBytes(payload);
+        out.write(jpeg, 2, jpeg.length - 2);
+        return out.toByteArray();
+    }
+
+    /** An Adobe APP14 segment, as Photoshop writes it: transform 0 CMYK/RGB, 1 YCbCr, 2 YCCK. */
+    static byte[] withAdobeSegment(byte[] jpeg, int transform) {
+        byte[] payload = {'A', 'd', 'o', 'b', 'e', 0, 100, 0, 0, 0, 0, (byte) transform};
+        return withSegmentAfterSoi(jpeg, 0xEE, payload);
+    }
+
+    /**
+     * An EXIF APP1 segment whose IFD0 holds a Make tag and then the orientation, as cameras write
+     * them, in either byte order.
+     */
+    static byte[] withExifOrientation(byte[] jpeg, int orientation, ByteOrder order) {
+        ByteBuffer tiff = ByteBuffer.allocate(8 + 2 + 2 * 12 + 4 + 8).order(order);
+        tiff.put(order == ByteOrder.LITTLE_ENDIAN ? (byte) 'I' : (byte) 'M');
+        tiff.put(order == ByteOrder.LITTLE_ENDIAN ? (byte) 'I' : (byte) 'M');
+        tiff.putShort((short) 42).putInt(8);
+        tiff.putShort((short) 2);
+        // Make, ASCII, 8 bytes at offset 38 (after IFD0 and its next-IFD link).
+        tiff.putShort((short) 0x010F).putShort((short) 2).putInt(8).putInt(38);
+        tiff.putShort((short) 0x0112).putShort((short) 3).putInt(1);
+        tiff.putShort((short) orientation).putShort((short) 0);
+        tiff.putInt(0); // no IFD1
+        tiff.put("Camera\0\0".getBytes(StandardCharsets.US_ASCII));
+        ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        payload.writeBytes("Exif\0\0".getBytes(StandardCharsets.US_ASCII));
+        payload.writeBytes(tiff.array());
+        return withSegmentAfterSoi(jpeg, 0xE1, payload.toByteArray());
+    }
+
+    /** The offset of the first SOFn segment's marker in a JPEG written by ImageIO. */
+    static int frameMarkerOffset(byte[] jpeg) {
+        int pos = 2;
+        while (pos + 4 <= jpeg.length) {
+            int marker = jpeg[pos + 1] & 0xFF;
+            if (marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xCC) {
+                return pos;
+            }
+            pos += 2 + ((jpeg[pos + 2] & 0xFF) << 8 | (jpeg[pos + 3] & 0xFF));
+        }
+        throw new IllegalArgumentException("no SOF marker");
+    }
+
+    /** A copy whose frame header declares another size: the scan data stays what it was. */
+    static byte[] withJpegFrameSize(byte[] jpeg, int width, int height) {
+        byte[] copy = jpeg.clone();
+        int sof = frameMarkerOffset(copy);
+        ByteBuffer.wrap(copy, sof + 5, 4).putShort((short) height).putShort((short) width);
+        return copy;
+    }
+
+    /** A copy whose GIF screen and first image descriptor declare another size. */
+    static byte[] withGifSize(byte[] gif, int width, int height) {
+        byte[] copy = gif.clone();
+        ByteBuffer.wrap(copy, 6, 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) width)
+                .putShort((short) height);
+        // ImageIO writes no extensions before the first descriptor of a still image, only an
+        // optional global colour table, whose size the screen descriptor's flags give.
+        int flags = copy[10] & 0xFF;
+        int descriptor = 13 + ((flags & 0x80) != 0 ? 3 * (2 << (flags & 7)) : 0);
+        while ((copy[descriptor] & 0xFF) != 0x2C) {
+            descriptor = skipGifExtension(copy, descriptor);
+        }
+        ByteBuffer.wrap(copy, descriptor + 5, 4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) width)
+                .putShort((short) height);
+        return copy;
+    }
+
+    private static int skipGifExtension(byte[] gif, int pos) {
+        int at = pos + 2; // introducer and label
+        while ((gif[at] & 0xFF) != 0) {
+            at += 1 + (gif[at] & 0xFF);
+        }
+        return at + 1;
+    }
+
+    /**
+     * An uncompressed 24-bit BMP header declaring the given size, followed by {@code pixelBytes}
+     * bytes of pixel data.
+     */
+    static byte[] bmpDeclaring(int width, int height, int compression, byte[] pixelBytes) {
+        ByteBuffer bmp =
+                ByteBuffer.allocate(14 + 40 + pixelBytes.length).order(ByteOrder.LITTLE_ENDIAN);
+        bmp.put((byte) 'B').put((byte) 'M').putInt(bmp.capacity()).putInt(0).putInt(54);
+        bmp.putInt(40).putInt(width).putInt(height).putShort((short) 1).putShort((short) 24);
+        bmp.putInt(compression).putInt(pixelBytes.length).putInt(2835).putInt(2835);
+        bmp.putInt(0).putInt(0);
+        bmp.put(pixelBytes);
+        return bmp.array();
+    }
+
+    /**
+     * An 8-bit gray PNG of zeros, deflated at zlib's best: about 1030:1, the most any real encoder
+     * gets from deflate.
+     */
+    static byte[] maximallyDeflatedBlackPng(int width, int height) {
+        ByteBuffer ihdr =
+                ByteBuffer.allocate(13)
+                        .putInt(width)
+                        .putInt(height)
+                        .put((byte) 8) // bit depth
+                        .put((byte) 0) // colour type: gray
+                        .put((byte) 0)
+                        .put((byte) 0)
+                        .put((byte) 0);
+        // Every row is filter type 0 and zero samples: all zeros.
+        byte[] idat = deflate(new byte[(width + 1) * height], Deflater.BEST_COMPRESSION);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+        writeChunk(out, "IHDR", ihdr.array());
+        writeChunk(out, "IDAT", idat);
+        writeChunk(out, "IEND", new byte[0]);
+        return out.toByteArray();
+    }
+
+    /** Inserts a chunk right after IHDR, where text and colour profile chunks may go. */
+    static byte[] withChunkAfterHeader(byte[] png, String type, byte[] data) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(png, 0, 33); // signature and IHDR
+        writeChunk(out, type, data);
+        out.write(png, 33, png.length - 33);
+        return out.toByteArray();
+    }
+
+    /** The body of a zTXt chunk whose text inflates to {@code textBytes} zeros. */
+    static byte[] compressedText(int textBytes) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes("Comment\0".getBytes(StandardCharsets.ISO_8859_1));
+        body.write(0); // compression method: deflate
+        body.writeBytes(deflate(new byte[textBytes], Deflater.BEST_SPEED));
+        return body.toByteArray();
+    }
+
+    private static byte[] deflate(byte[] data, int level) {
+        Deflater deflater = new Deflater(level);
+        try {
+            deflater.setInput(data);
+            deflater.finish();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buffer = new byte[64 * 1024];
+            while (!deflater.finished()) {
+                out.write(buffer, 0, deflater.deflate(buffer));
+            }
+            return out.toByteArray();
+        } finally {
+            deflater.end();
+        }
     }
 }

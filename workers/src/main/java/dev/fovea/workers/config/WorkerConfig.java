@@ -5,6 +5,7 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 
 import dev.fovea.topology.crops.CropScheme;
+import dev.fovea.topology.image.DecoderLimits;
 import dev.fovea.workers.image.Preprocessing;
 import dev.fovea.workers.image.ResizeMode;
 
@@ -67,8 +68,9 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String GPU_ALLOW_GROWTH = "inference.gpu.allow.growth";
     public static final String TOP_K = "top.k";
     public static final String PUBLISH_PROBABILITIES = "output.probabilities";
-    public static final String IMAGE_MAX_BYTES = "image.max.bytes";
-    public static final String IMAGE_MAX_PIXELS = "image.max.pixels";
+    public static final String IMAGE_MAX_BYTES = DecoderLimits.MAX_BYTES_KEY;
+    public static final String IMAGE_MAX_PIXELS = DecoderLimits.MAX_PIXELS_KEY;
+    public static final String IMAGE_MAX_ASPECT_RATIO = DecoderLimits.MAX_ASPECT_RATIO_KEY;
     public static final String DEAD_LETTER_MAX_VALUE_BYTES = "dead.letter.max.value.bytes";
     public static final String SCHEMA_AUTO_REGISTER = "schema.auto.register";
     public static final String WORKER_ID = "worker.id";
@@ -260,9 +262,9 @@ public final class WorkerConfig extends AbstractConfig {
                             16,
                             Range.between(1, 1024),
                             MEDIUM,
-                            "Most crops (images, with a single-crop scheme) per model run. The crops"
-                                + " of waiting stream threads are batched together: a batch runs"
-                                + " when this many are queued, when every stream thread is"
+                            "Most crops (images, with a single-crop scheme) per model run. The"
+                                + " crops of waiting stream threads are batched together: a batch"
+                                + " runs when this many are queued, when every stream thread is"
                                 + " waiting, or after inference.max.queue.delay.ms. Batches fill"
                                 + " from threads and from crops, so run at least this many stream"
                                 + " threads divided by the crops per image to fill them (and give"
@@ -316,18 +318,38 @@ public final class WorkerConfig extends AbstractConfig {
                     .define(
                             IMAGE_MAX_BYTES,
                             Type.INT,
-                            20 * 1024 * 1024,
+                            DecoderLimits.DEFAULT_MAX_BYTES,
                             Range.atLeast(1),
                             MEDIUM,
-                            "Encoded images larger than this are dead-lettered as IMAGE_TOO_LARGE.")
+                            "Encoded images larger than this are dead-lettered as IMAGE_TOO_LARGE"
+                                    + " before decoding. The default, 16 MiB, is the largest record"
+                                    + " Fovea's producer tools send and its local broker accepts"
+                                    + " (max.request.size, message.max.bytes): a larger limit is"
+                                    + " never reached unless those are raised with it.")
                     .define(
                             IMAGE_MAX_PIXELS,
                             Type.LONG,
-                            40_000_000L,
-                            Range.atLeast(1),
+                            DecoderLimits.DEFAULT_MAX_PIXELS,
+                            Range.between(1L, DecoderLimits.MAX_SUPPORTED_PIXELS),
                             MEDIUM,
-                            "Images whose header declares more pixels are dead-lettered as"
-                                    + " IMAGE_TOO_LARGE before decoding (decompression bombs).")
+                            "Images whose header declares more pixels (width x height) are"
+                                + " dead-lettered as IMAGE_TOO_LARGE before any pixel memory is"
+                                + " allocated (decompression bombs). It bounds the heap a decode"
+                                + " takes: about 6 bytes a pixel, up to 14 for 16-bit PNGs with"
+                                + " alpha, per stream thread; 240 MB and up at the default of 40"
+                                + " megapixels, above what phone cameras save.")
+                    .define(
+                            IMAGE_MAX_ASPECT_RATIO,
+                            Type.DOUBLE,
+                            DecoderLimits.DEFAULT_MAX_ASPECT_RATIO,
+                            WorkerConfig::atLeastOne,
+                            MEDIUM,
+                            "Images whose longer side exceeds this many times the shorter are"
+                                    + " dead-lettered as IMAGE_TOO_LARGE before decoding. 20 passes"
+                                    + " web banners (970x90 is 11:1), panoramas and most scrolling"
+                                    + " screenshots; thinner images cost the decoders far more per"
+                                    + " pixel (their work is per row) and, stretched onto a square"
+                                    + " model input, show nothing a classifier could recognise.")
                     .define(
                             DEAD_LETTER_MAX_VALUE_BYTES,
                             Type.INT,
@@ -360,6 +382,13 @@ public final class WorkerConfig extends AbstractConfig {
                             LOW,
                             "How long startup checks wait for Kafka and the registry before failing"
                                     + " with a message.");
+
+    /** A number of at least 1; NaN, which a plain range lets through, is refused. */
+    private static void atLeastOne(String name, Object value) {
+        if (!(((Number) value).doubleValue() >= 1.0)) {
+            throw new ConfigException(name, value, "must be at least 1");
+        }
+    }
 
     /** One of {@code values}, or unset. */
     private static ConfigDef.Validator anyOf(List<String> values) {
@@ -461,6 +490,14 @@ public final class WorkerConfig extends AbstractConfig {
                                 + ", and Kafka client settings take the prefix 'kafka.'");
             }
         }
+    }
+
+    /** What the image decoder refuses, from the {@code image.*} settings. */
+    public DecoderLimits decoderLimits() {
+        return new DecoderLimits(
+                getInt(IMAGE_MAX_BYTES),
+                getLong(IMAGE_MAX_PIXELS),
+                getDouble(IMAGE_MAX_ASPECT_RATIO));
     }
 
     /** Settings passed through to the Kafka clients, without their {@code kafka.} prefix. */

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fovea.topology.image.DecoderLimits;
+
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -186,6 +188,53 @@ class WorkerConfigTest {
                                         "kafka.max.pol.records",
                                         "5")),
                 "not a Kafka client setting");
+    }
+
+    @Test
+    void shouldGiveTheDecoderItsLimitsWithSafeDefaults() {
+        DecoderLimits defaults =
+                WorkerConfig.of(Map.of(WorkerConfig.MODEL_PATH, "/m")).decoderLimits();
+        assertEquals(DecoderLimits.DEFAULTS, defaults);
+        assertEquals(16 * 1024 * 1024, defaults.maxBytes(), "what the producers and broker carry");
+
+        DecoderLimits configured =
+                WorkerConfig.of(
+                                Map.of(
+                                        WorkerConfig.MODEL_PATH,
+                                        "/m",
+                                        "image.max.bytes",
+                                        "1000",
+                                        "image.max.pixels",
+                                        "2000",
+                                        "image.max.aspect.ratio",
+                                        "3.5"))
+                        .decoderLimits();
+        assertEquals(new DecoderLimits(1000, 2000, 3.5), configured);
+    }
+
+    @Test
+    void shouldRejectDecoderLimitsTheDecoderCouldNotHonour() {
+        for (String ratio : new String[] {"0.5", "NaN"}) {
+            assertRejected(
+                    () ->
+                            WorkerConfig.of(
+                                    Map.of(
+                                            WorkerConfig.MODEL_PATH,
+                                            "/m",
+                                            WorkerConfig.IMAGE_MAX_ASPECT_RATIO,
+                                            ratio)),
+                    WorkerConfig.IMAGE_MAX_ASPECT_RATIO,
+                    "at least 1");
+        }
+        assertRejected(
+                () ->
+                        WorkerConfig.of(
+                                Map.of(
+                                        WorkerConfig.MODEL_PATH,
+                                        "/m",
+                                        WorkerConfig.IMAGE_MAX_PIXELS,
+                                        "1000000000")),
+                WorkerConfig.IMAGE_MAX_PIXELS);
     }
 
     /** The config is refused with a message that names each of {@code expected}. */
