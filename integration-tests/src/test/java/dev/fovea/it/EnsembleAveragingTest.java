@@ -203,7 +203,6 @@ class EnsembleAveragingTest {
                         true,
                         true,
                         "averaging-test",
-                        20_000_000,
                         1_000_000);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "ensemble-averaging-test");

@@ -65,9 +65,7 @@ public final class FoveaTopology {
                                         .withName("images-source"))
                         .processValues(
                                 () -> new ParseEvent(serdes.imageEvents()), Named.as("parse-event"))
-                        .processValues(
-                                () -> new DecodeImage(decoder, settings.maxImageBytes()),
-                                Named.as("decode-image"))
+                        .processValues(() -> new DecodeImage(decoder), Named.as("decode-image"))
                         .processValues(() -> new CutCrops(served.members()), Named.as("cut-crops"))
                         .processValues(() -> new Infer(classifier), Named.as("infer"))
                         .processValues(AverageCrops::new, Named.as("average-crops"))

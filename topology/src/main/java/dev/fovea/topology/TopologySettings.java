@@ -3,7 +3,8 @@ package dev.fovea.topology;
 import java.util.Objects;
 
 /**
- * What the topology needs to know besides its ports: topic names, output shape and limits.
+ * What the topology needs to know besides its ports: topic names, output shape and the dead-letter
+ * size limit.
  *
  * @param imagesTopic source topic of {@code ImageEvent}s
  * @param predictionsTopic sink of {@code Prediction}s
@@ -13,7 +14,6 @@ import java.util.Objects;
  * @param publishMemberPredictions whether an ensemble also publishes one prediction per member,
  *     besides its own
  * @param workerId written into every output record, to tell which instance did the work
- * @param maxImageBytes images larger than this are dead-lettered before decoding
  * @param maxDeadLetterValueBytes original values larger than this are not copied into a dead letter
  *     (which points at their topic, partition and offset instead), so that a dead letter always
  *     fits the dead-letter topic's size limit
@@ -26,7 +26,6 @@ public record TopologySettings(
         boolean publishProbabilities,
         boolean publishMemberPredictions,
         String workerId,
-        int maxImageBytes,
         int maxDeadLetterValueBytes) {
 
     public TopologySettings {
@@ -40,10 +39,6 @@ public record TopologySettings(
         if (maxDeadLetterValueBytes < 0) {
             throw new IllegalArgumentException(
                     "maxDeadLetterValueBytes must not be negative, was " + maxDeadLetterValueBytes);
-        }
-        if (maxImageBytes < 1) {
-            throw new IllegalArgumentException(
-                    "maxImageBytes must be positive, was " + maxImageBytes);
         }
     }
 }

@@ -20,6 +20,7 @@ import dev.fovea.schemas.serde.ConfluentAvroSerializer;
 import dev.fovea.topology.crops.Crop;
 import dev.fovea.topology.crops.CropScheme;
 import dev.fovea.topology.image.DecodedImage;
+import dev.fovea.topology.image.DecoderLimits;
 import dev.fovea.topology.image.JdkImageDecoder;
 
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -74,8 +75,8 @@ class FoveaTopologyTest {
                     false,
                     false,
                     "worker-under-test",
-                    1_000_000,
                     1_000_000);
+    private JdkImageDecoder decoder = new JdkImageDecoder(10_000_000L);
     private TopologyTestDriver driver;
     private TestInputTopic<byte[], byte[]> images;
     private TestOutputTopic<String, Prediction> predictions;
@@ -109,11 +110,7 @@ class FoveaTopologyTest {
         TopologySerdes serdes = TopologySerdes.onRegistry(registry, true);
         Topology topology =
                 FoveaTopology.build(
-                        with,
-                        serdes,
-                        new JdkImageDecoder(10_000_000L),
-                        classifier,
-                        Clock.fixed(NOW, ZoneOffset.UTC));
+                        with, serdes, decoder, classifier, Clock.fixed(NOW, ZoneOffset.UTC));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -215,15 +212,7 @@ class FoveaTopologyTest {
     void shouldPublishTheFullProbabilityVectorWhenAsked() throws IOException {
         start(
                 new TopologySettings(
-                        "images.raw",
-                        "predictions",
-                        "images.dlq",
-                        1,
-                        true,
-                        false,
-                        "w",
-                        1_000_000,
-                        1_000_000));
+                        "images.raw", "predictions", "images.dlq", 1, true, false, "w", 1_000_000));
         images.pipeInput(key("blue"), event("blue", png(8, 8, new Color(0, 0, 255)), Map.of()));
 
         Prediction p = predictions.readValue();
@@ -256,15 +245,7 @@ class FoveaTopologyTest {
     void shouldPointAtTheSourceInsteadOfCopyingAnOriginalOverTheLimit() throws IOException {
         start(
                 new TopologySettings(
-                        "images.raw",
-                        "predictions",
-                        "images.dlq",
-                        2,
-                        false,
-                        false,
-                        "w",
-                        1_000_000,
-                        64));
+                        "images.raw", "predictions", "images.dlq", 2, false, false, "w", 64));
         byte[] jpeg = jpeg(64, 64);
         images.pipeInput(
                 key("huge"), event("huge", Arrays.copyOf(jpeg, jpeg.length / 3), Map.of()));
@@ -311,17 +292,8 @@ class FoveaTopologyTest {
 
     @Test
     void shouldDeadLetterAnImageOverTheByteLimitBeforeDecodingIt() throws IOException {
-        start(
-                new TopologySettings(
-                        "images.raw",
-                        "predictions",
-                        "images.dlq",
-                        2,
-                        false,
-                        false,
-                        "w",
-                        100,
-                        1_000_000));
+        decoder = new JdkImageDecoder(new DecoderLimits(100, 10_000_000L, 20));
+        start(settings);
         images.pipeInput(key("big"), event("big", png(64, 64, Color.RED), Map.of()));
 
         DeadLetter d = deadLetters.readValue();
@@ -481,7 +453,6 @@ class FoveaTopologyTest {
                 true,
                 true,
                 s.workerId(),
-                s.maxImageBytes(),
                 s.maxDeadLetterValueBytes());
     }
 

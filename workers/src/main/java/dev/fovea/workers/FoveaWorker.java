@@ -129,7 +129,6 @@ public final class FoveaWorker implements AutoCloseable {
                 config.getBoolean(WorkerConfig.PUBLISH_PROBABILITIES),
                 config.getBoolean(WorkerConfig.ENSEMBLE_PUBLISH_MEMBERS),
                 workerId(config),
-                config.getInt(WorkerConfig.IMAGE_MAX_BYTES),
                 config.getInt(WorkerConfig.DEAD_LETTER_MAX_VALUE_BYTES));
     }
 

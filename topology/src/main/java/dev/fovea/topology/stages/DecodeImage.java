@@ -1,6 +1,5 @@
 package dev.fovea.topology.stages;
 
-import dev.fovea.topology.Reason;
 import dev.fovea.topology.image.DecodedImage;
 import dev.fovea.topology.image.ImageDecoder;
 import dev.fovea.topology.image.ImageRejectedException;
@@ -10,25 +9,14 @@ import java.nio.ByteBuffer;
 /** Stage 2: the event's encoded bytes to RGB pixels, rejecting what cannot or must not decode. */
 public final class DecodeImage extends Stage {
     private final ImageDecoder decoder;
-    private final int maxImageBytes;
 
-    public DecodeImage(ImageDecoder decoder, int maxImageBytes) {
+    public DecodeImage(ImageDecoder decoder) {
         this.decoder = decoder;
-        this.maxImageBytes = maxImageBytes;
     }
 
     @Override
     ImageWork apply(ImageWork work) {
         ByteBuffer data = work.event().getData();
-        if (data.remaining() > maxImageBytes) {
-            return work.failedWith(
-                    new Failure(
-                            Reason.IMAGE_TOO_LARGE,
-                            data.remaining()
-                                    + " bytes exceed the limit of "
-                                    + maxImageBytes
-                                    + " (image.max.bytes)"));
-        }
         try {
             DecodedImage image = decoder.decode(bytesOf(data), work.event().getContentType());
             return work.withImage(image, millisSince(work.startNanos()));
