@@ -19,8 +19,9 @@ import java.util.TreeSet;
 /**
  * The whole of {@code ./fovea bench}, in order: the limit with no Kafka ({@link LimitBenchmark}),
  * then, on one local broker and registry, Fovea end to end by stream threads ({@link
- * EndToEndBenchmark}), the per-record baseline, and the latency at fixed loads ({@link
- * LatencyProbe}). Every run uses the same model, the same encoded images and this machine.
+ * EndToEndBenchmark}), the per-record baseline, the latency at fixed loads ({@link LatencyProbe})
+ * and the crop schemes and ensemble ({@link CropBenchmark}). Every run uses the same encoded images
+ * and this machine; all but the crops phase the same model.
  */
 public final class Bench {
 
@@ -35,6 +36,10 @@ public final class Bench {
      * @param settings further worker settings, for every worker
      * @param quick a short run: shorter model timings, the baseline at the best thread count only,
      *     one more decoder count for the limit instead of two
+     * @param model the model of the limit, end-to-end, baseline and latency runs; null with {@code
+     *     onlyCrops}
+     * @param crops the crops phase; null to skip it
+     * @param onlyCrops the crops phase alone, none of the others
      */
     public record Plan(
             Path model,
@@ -48,7 +53,9 @@ public final class Bench {
             long maxQueueDelayMs,
             int partitions,
             Map<String, String> settings,
-            boolean quick) {}
+            boolean quick,
+            CropBenchmark.Plan crops,
+            boolean onlyCrops) {}
 
     /** The loads of the latency runs, as fractions of the best end-to-end throughput. */
     static final double[] LOADS = {0.5, 0.9};
@@ -63,61 +70,90 @@ public final class Bench {
     }
 
     public BenchResults run() throws InterruptedException {
-        progress.printf(
-                Locale.ROOT,
-                "==> %s on %d cores: %d photographs, %d images per run%n",
-                plan.spec().name(),
-                cores,
-                plan.workload().size(),
-                plan.images());
+        if (plan.onlyCrops()) {
+            progress.printf(
+                    Locale.ROOT,
+                    "==> crops only, on %d cores: %d photographs%n",
+                    cores,
+                    plan.workload().size());
+        } else {
+            progress.printf(
+                    Locale.ROOT,
+                    "==> %s on %d cores: %d photographs, %d images per run%n",
+                    plan.spec().name(),
+                    cores,
+                    plan.workload().size(),
+                    plan.images());
+        }
         List<LimitBenchmark.Point> limit = new ArrayList<>();
         SortedMap<Integer, Double> modelAlone = new TreeMap<>();
-        int inputSize;
-        try (LimitBenchmark bench = LimitBenchmark.load(plan.spec(), plan.workload())) {
-            inputSize = bench.inputSize();
-            measureModelAlone(bench, modelAlone);
-            measureLimit(bench, limit);
+        int inputSize = 0;
+        if (!plan.onlyCrops()) {
+            try (LimitBenchmark bench = LimitBenchmark.load(plan.spec(), plan.workload())) {
+                inputSize = bench.inputSize();
+                measureModelAlone(bench, modelAlone);
+                measureLimit(bench, limit);
+            }
+        }
+        CropBenchmark cropBench = null;
+        if (plan.crops() != null) {
+            cropBench =
+                    new CropBenchmark(
+                            plan.crops(),
+                            plan.workload(),
+                            plan.maxBatchSize(),
+                            plan.maxQueueDelayMs(),
+                            plan.settings(),
+                            progress);
+            cropBench.timeModels();
         }
 
         progress.println("==> starting a local broker and registry (ephemeral)");
         List<WorkerRun.Result> batched = new ArrayList<>();
         List<WorkerRun.Result> baseline = new ArrayList<>();
-        List<LatencyProbe.Level> latency;
-        int best;
+        List<LatencyProbe.Level> latency = List.of();
+        int best = 0;
+        CropResults crops = null;
         try (LocalStack stack =
                 LocalStack.start(new LocalStack.Settings("127.0.0.1", 0, 0, null, 1))) {
-            WorkerRun.Setup setup =
-                    new WorkerRun.Setup(
-                            plan.model(),
-                            plan.workload(),
-                            plan.partitions(),
-                            plan.maxQueueDelayMs(),
-                            plan.settings());
-            EndToEndBenchmark e2e = new EndToEndBenchmark(stack, setup, progress);
-            // The same number of images on every partition, so no stream thread has more to do.
-            int images = LimitBenchmark.roundUp(plan.images(), plan.partitions());
-            for (int threads : plan.threads()) {
-                batched.add(e2e.throughput("batched", threads, plan.maxBatchSize(), images));
+            if (!plan.onlyCrops()) {
+                WorkerRun.Setup setup =
+                        new WorkerRun.Setup(
+                                plan.model(),
+                                plan.workload(),
+                                plan.partitions(),
+                                plan.maxQueueDelayMs(),
+                                plan.settings());
+                EndToEndBenchmark e2e = new EndToEndBenchmark(stack, setup, progress);
+                // The same number of images on every partition, so no stream thread has more to
+                // do.
+                int images = LimitBenchmark.roundUp(plan.images(), plan.partitions());
+                for (int threads : plan.threads()) {
+                    batched.add(e2e.throughput("batched", threads, plan.maxBatchSize(), images));
+                }
+                WorkerRun.Result fastest =
+                        batched.stream()
+                                .max(Comparator.comparingDouble(WorkerRun.Result::imagesPerSecond))
+                                .orElseThrow();
+                best = fastest.threads();
+                for (int threads : plan.quick() ? List.of(best) : plan.threads()) {
+                    baseline.add(e2e.throughput("baseline", threads, 1, images));
+                }
+                latency =
+                        new LatencyProbe(stack, setup, progress)
+                                .measure(
+                                        best,
+                                        plan.maxBatchSize(),
+                                        fastest.imagesPerSecond(),
+                                        LOADS,
+                                        plan.latencyWindow());
             }
-            WorkerRun.Result fastest =
-                    batched.stream()
-                            .max(Comparator.comparingDouble(WorkerRun.Result::imagesPerSecond))
-                            .orElseThrow();
-            best = fastest.threads();
-            for (int threads : plan.quick() ? List.of(best) : plan.threads()) {
-                baseline.add(e2e.throughput("baseline", threads, 1, images));
+            if (cropBench != null) {
+                crops = measureCrops(cropBench, stack, best);
             }
-            latency =
-                    new LatencyProbe(stack, setup, progress)
-                            .measure(
-                                    best,
-                                    plan.maxBatchSize(),
-                                    fastest.imagesPerSecond(),
-                                    LOADS,
-                                    plan.latencyWindow());
         }
         return new BenchResults(
-                plan.spec().name(),
+                plan.onlyCrops() ? null : plan.spec().name(),
                 inputSize,
                 cores,
                 plan.workload(),
@@ -129,7 +165,29 @@ public final class Bench {
                 batched,
                 baseline,
                 best,
-                latency);
+                latency,
+                crops);
+    }
+
+    /**
+     * The crops phase, at {@code --crop-threads}, else the best end-to-end thread count ({@code
+     * best}; 0 when that phase did not run), else {@link CropBenchmark#DEFAULT_THREADS}.
+     */
+    private CropResults measureCrops(CropBenchmark bench, LocalStack stack, int best)
+            throws InterruptedException {
+        int threads;
+        String reason;
+        if (plan.crops().threads() != null) {
+            threads = plan.crops().threads();
+            reason = "--crop-threads";
+        } else if (best > 0) {
+            threads = best;
+            reason = "the best end-to-end thread count";
+        } else {
+            threads = CropBenchmark.DEFAULT_THREADS;
+            reason = "fixed: no end-to-end runs to take it from";
+        }
+        return bench.run(stack, threads, reason);
     }
 
     /** The model alone at every batch size of the limit, and at the worker's largest batch. */

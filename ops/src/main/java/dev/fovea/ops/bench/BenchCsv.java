@@ -8,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The CSV files of {@code ./fovea bench}: every measured point, every image of the latency runs.
+ * The CSV files of {@code ./fovea bench}: every measured point, every image of the latency runs,
+ * every crops run.
  */
 public final class BenchCsv {
     private final BenchResults r;
@@ -20,11 +21,93 @@ public final class BenchCsv {
     /**
      * Writes the CSV files into {@code dir}: {@code limit.csv}, {@code model-alone.csv}, {@code
      * threads.csv}, {@code latency.csv} (every image of the latency runs), {@code
-     * latency-summary.csv}, {@code batch-sizes.csv}, {@code queue-wait.csv} and {@code summary.csv}
-     * (the headline figures).
+     * latency-summary.csv}, {@code batch-sizes.csv}, {@code queue-wait.csv}, {@code crops.csv} and
+     * {@code crop-models.csv} (the crops phase) and {@code summary.csv} (the headline figures),
+     * each when its phase ran.
      */
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
+        if (r.hasEndToEnd()) {
+            writeEndToEnd(dir);
+        }
+        if (r.crops() != null) {
+            crops(r.crops()).write(dir.resolve("crops.csv"));
+            cropModels(r.crops()).write(dir.resolve("crop-models.csv"));
+        }
+        Csv headline = new Csv("key", "value");
+        for (String pair : r.keyValues().split(" ")) {
+            String[] kv = pair.split("=", 2);
+            headline.row(kv[0], kv[1]);
+        }
+        headline.write(dir.resolve("summary.csv"));
+    }
+
+    /**
+     * One row per crops run: its throughput, its batches and the medians of its images' timings
+     * (Prediction timings; queue and inference are the longest of an image's crops).
+     */
+    static Csv crops(CropResults c) {
+        Csv csv =
+                new Csv(
+                        "run",
+                        "members",
+                        "scheme",
+                        "crops_per_image",
+                        "threads",
+                        "max_batch_size",
+                        "images",
+                        "seconds",
+                        "images_per_s",
+                        "crops_per_s",
+                        "crops_per_s_vs_center",
+                        "mean_batch_size",
+                        "decode_ms_p50",
+                        "queue_ms_p50",
+                        "inference_ms_p50",
+                        "worker_ms_p50",
+                        "latency_ms_p50",
+                        "jvm_cores",
+                        "other_processes_cores",
+                        "crops_per_cpu_s",
+                        "crops_per_cpu_s_vs_center");
+        for (CropResults.Run run : c.runs()) {
+            WorkerRun.Result result = run.result();
+            csv.row(
+                    run.subject(),
+                    String.join("+", run.members()),
+                    run.scheme().id(),
+                    run.cropsPerImage(),
+                    result.threads(),
+                    result.maxBatchSize(),
+                    result.images(),
+                    result.seconds(),
+                    run.imagesPerSecond(),
+                    run.cropsPerSecond(),
+                    c.ratioToCenter(run),
+                    result.batches() == null ? 1.0 : result.batches().meanSize(),
+                    run.medianMs(WorkerRun.ImageTiming::decodeMs),
+                    run.medianMs(WorkerRun.ImageTiming::queueMs),
+                    run.medianMs(WorkerRun.ImageTiming::inferenceMs),
+                    run.medianMs(WorkerRun.ImageTiming::workerMs),
+                    run.medianMs(WorkerRun.ImageTiming::latencyMs),
+                    run.ownCores(),
+                    run.otherCores(),
+                    run.cropsPerCpuSecond(),
+                    c.cpuRatioToCenter(run));
+        }
+        return csv;
+    }
+
+    /** Each model of the crops runs alone, on full batches. */
+    static Csv cropModels(CropResults c) {
+        Csv csv = new Csv("model", "input_size", "batch_size", "crops_per_s_alone");
+        for (CropResults.Model m : c.models()) {
+            csv.row(m.name(), m.inputSize(), c.maxBatchSize(), m.cropsPerSecondAlone());
+        }
+        return csv;
+    }
+
+    private void writeEndToEnd(Path dir) throws IOException {
         Csv limit =
                 new Csv(
                         "batch_size",
@@ -151,12 +234,5 @@ public final class BenchCsv {
         }
         sizes.write(dir.resolve("batch-sizes.csv"));
         waits.write(dir.resolve("queue-wait.csv"));
-
-        Csv headline = new Csv("key", "value");
-        for (String pair : r.keyValues().split(" ")) {
-            String[] kv = pair.split("=", 2);
-            headline.row(kv[0], kv[1]);
-        }
-        headline.write(dir.resolve("summary.csv"));
     }
 }

@@ -1,5 +1,7 @@
 package dev.fovea.ops.bench;
 
+import dev.fovea.topology.crops.CropScheme;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,7 +11,8 @@ import java.util.Map;
 
 /**
  * The PNG plots of {@code ./fovea bench}: throughput by batch size and by stream threads, the
- * end-to-end latency and queue-wait distributions, and the batch-size histogram.
+ * end-to-end latency and queue-wait distributions, the batch-size histogram and crops/s by crop
+ * scheme.
  */
 public final class BenchPlots {
     private final BenchResults r;
@@ -21,12 +24,62 @@ public final class BenchPlots {
     /** Draws the plots into {@code dir}; returns the files written. */
     public List<Path> write(Path dir) throws IOException {
         List<Path> written = new ArrayList<>();
-        written.add(throughputByBatchSize(dir.resolve("throughput-vs-batch-size.png")));
-        written.add(throughputByThreads(dir.resolve("throughput-vs-threads.png")));
-        written.add(latencyCdf(dir.resolve("latency-cdf.png")));
-        written.add(batchSizes(dir.resolve("batch-sizes.png")));
-        written.add(queueWaits(dir.resolve("queue-wait-cdf.png")));
+        if (r.hasEndToEnd()) {
+            written.add(throughputByBatchSize(dir.resolve("throughput-vs-batch-size.png")));
+            written.add(throughputByThreads(dir.resolve("throughput-vs-threads.png")));
+            written.add(latencyCdf(dir.resolve("latency-cdf.png")));
+            written.add(batchSizes(dir.resolve("batch-sizes.png")));
+            written.add(queueWaits(dir.resolve("queue-wait-cdf.png")));
+        }
+        if (r.crops() != null) {
+            written.add(cropsByScheme(r.crops(), dir.resolve("crops-by-scheme.png")));
+        }
         return written;
+    }
+
+    /**
+     * Crops/s by scheme, the single model's bars beside the ensemble's, with each subject's models
+     * alone as a dashed line: how much of the model's own rate each scheme keeps.
+     */
+    private static Path cropsByScheme(CropResults c, Path file) throws IOException {
+        List<CropScheme> schemes = CropBenchmark.SCHEMES;
+        double[] ticks = new double[schemes.size()];
+        String[] labels = new String[schemes.size()];
+        for (int i = 0; i < ticks.length; i++) {
+            ticks[i] = i + 1;
+            labels[i] = schemes.get(i).id();
+        }
+        Plot plot =
+                new Plot(
+                                "Crops/s by crop scheme, "
+                                        + c.threads()
+                                        + " stream threads, max batch "
+                                        + c.maxBatchSize(),
+                                "crop scheme",
+                                "crops/s")
+                        .xTicks(ticks, labels);
+        for (String subject : List.of(CropResults.SINGLE, CropResults.ENSEMBLE)) {
+            List<CropResults.Run> runs =
+                    c.runs().stream().filter(run -> run.subject().equals(subject)).toList();
+            if (runs.isEmpty()) {
+                continue;
+            }
+            String name = subject + " (" + String.join(" + ", runs.get(0).members()) + ")";
+            plot.bars(
+                    name,
+                    runs.stream().mapToDouble(run -> schemes.indexOf(run.scheme()) + 1).toArray(),
+                    runs.stream().mapToDouble(CropResults.Run::cropsPerSecond).toArray());
+        }
+        for (String subject : List.of(CropResults.SINGLE, CropResults.ENSEMBLE)) {
+            c.run(subject, CropScheme.CENTER)
+                    .ifPresent(
+                            run ->
+                                    plot.horizontal(
+                                            subject + ": the models alone",
+                                            c.ceilingCropsPerSecond(run.members())));
+        }
+        plot.write(file);
+        return file;
     }
 
     private Path throughputByBatchSize(Path file) throws IOException {

@@ -1,5 +1,7 @@
 package dev.fovea.ops.bench;
 
+import dev.fovea.topology.crops.CropScheme;
+
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,10 +10,14 @@ import java.util.Map;
 
 /**
  * What {@code ./fovea bench} prints from its {@link BenchResults}: Markdown tables (the limit, end
- * to end by stream threads, latency, the batch sizes that ran, the targets) and, last, the
- * key=value line. {@link BenchCsv} and {@link BenchPlots} write the same figures to files.
+ * to end by stream threads, latency, the batch sizes that ran, the crop schemes and ensemble, the
+ * targets) and, last, the key=value line. {@link BenchCsv} and {@link BenchPlots} write the same
+ * figures to files.
  */
 public final class BenchReport {
+    /** Other processes' load from which the report warns that the crops figures suffer. */
+    private static final double BUSY_MACHINE_CORES = 0.25;
+
     private final BenchResults r;
 
     public BenchReport(BenchResults results) {
@@ -21,21 +27,162 @@ public final class BenchReport {
     /** Prints the tables, the targets and, last, the key=value line. */
     public void print(PrintStream out) {
         out.println();
-        out.printf(
-                Locale.ROOT,
-                "## Fovea bench: %s (%dx%d), %d cores, %d photographs (mean %.0f KB)%n%n",
-                r.model(),
-                r.inputSize(),
-                r.inputSize(),
-                r.cores(),
-                r.workload().size(),
-                r.workload().meanBytes() / 1024);
-        printLimit(out);
-        printThroughput(out);
-        printLatency(out);
-        printBatches(out);
+        if (r.hasEndToEnd()) {
+            out.printf(
+                    Locale.ROOT,
+                    "## Fovea bench: %s (%dx%d), %d cores, %d photographs (mean %.0f KB)%n%n",
+                    r.model(),
+                    r.inputSize(),
+                    r.inputSize(),
+                    r.cores(),
+                    r.workload().size(),
+                    r.workload().meanBytes() / 1024);
+            printLimit(out);
+            printThroughput(out);
+            printLatency(out);
+            printBatches(out);
+        } else {
+            out.printf(
+                    Locale.ROOT,
+                    "## Fovea bench, crops only: %d cores, %d photographs (mean %.0f KB)%n%n",
+                    r.cores(),
+                    r.workload().size(),
+                    r.workload().meanBytes() / 1024);
+        }
+        if (r.crops() != null) {
+            printCrops(out, r.crops());
+        }
         printTargets(out);
         out.println(r.keyValues());
+    }
+
+    private void printCrops(PrintStream out, CropResults c) {
+        out.printf(
+                Locale.ROOT,
+                "### Crop schemes and ensemble: %d stream threads (%s), max batch %d%n%n",
+                c.threads(),
+                c.threadsReason(),
+                c.maxBatchSize());
+        for (String subject : List.of(CropResults.SINGLE, CropResults.ENSEMBLE)) {
+            c.run(subject, CropScheme.CENTER)
+                    .ifPresent(
+                            run ->
+                                    out.printf(
+                                            Locale.ROOT,
+                                            "%s: %s%s.%n",
+                                            subject,
+                                            String.join(" + ", described(c, run.members())),
+                                            run.members().size() > 1
+                                                    ? ", equal weights, every member on the same"
+                                                            + " scheme"
+                                                    : ""));
+        }
+        if (c.skipped() != null) {
+            out.println("No ensemble runs: " + c.skipped() + ".");
+        }
+        out.println();
+        Table table =
+                new Table(
+                        "run",
+                        "members",
+                        "scheme",
+                        "crops/image",
+                        "images",
+                        "seconds",
+                        "images/s",
+                        "crops/s",
+                        "crops/s vs center");
+        for (CropResults.Run run : c.runs()) {
+            WorkerRun.Result result = run.result();
+            table.row(
+                    run.subject(),
+                    run.members().size(),
+                    run.scheme().id(),
+                    run.cropsPerImage(),
+                    result.images(),
+                    f("%.1f", result.seconds()),
+                    f("%.2f", run.imagesPerSecond()),
+                    f("%.1f", run.cropsPerSecond()),
+                    f("%.2f", c.ratioToCenter(run)));
+        }
+        out.print(table);
+        out.println();
+        List<String> alone = new ArrayList<>();
+        for (CropResults.Model m : c.models()) {
+            alone.add(f("%s %.1f", m.name(), m.cropsPerSecondAlone()));
+        }
+        out.printf(
+                Locale.ROOT,
+                "The models alone, batch %d (preprocessed input, nothing else running), in crops/s:"
+                        + " %s.",
+                c.maxBatchSize(),
+                String.join(", ", alone));
+        c.run(CropResults.ENSEMBLE, CropScheme.CENTER)
+                .ifPresent(
+                        run ->
+                                out.printf(
+                                        Locale.ROOT,
+                                        " The ensemble's members in turn: %.1f crops/s.",
+                                        c.ceilingCropsPerSecond(run.members())));
+        out.printf("%n%n");
+
+        out.println(
+                "Where the time went: per image, medians in ms (queue and inference: the longest of"
+                        + " its crops); the batches; the cores this JVM and other processes kept"
+                        + " busy, and crops per CPU second of this JVM:");
+        out.println();
+        Table inside =
+                new Table(
+                        "run",
+                        "scheme",
+                        "decode",
+                        "queue",
+                        "inference",
+                        "in worker",
+                        "end to end",
+                        "mean batch",
+                        "JVM cores",
+                        "other cores",
+                        "crops per CPU s",
+                        "vs center");
+        for (CropResults.Run run : c.runs()) {
+            Batches batches = run.result().batches();
+            inside.row(
+                    run.subject(),
+                    run.scheme().id(),
+                    f("%.0f", run.medianMs(WorkerRun.ImageTiming::decodeMs)),
+                    f("%.0f", run.medianMs(WorkerRun.ImageTiming::queueMs)),
+                    f("%.0f", run.medianMs(WorkerRun.ImageTiming::inferenceMs)),
+                    f("%.0f", run.medianMs(WorkerRun.ImageTiming::workerMs)),
+                    f("%.0f", run.medianMs(WorkerRun.ImageTiming::latencyMs)),
+                    batches == null ? "" : f("%.1f", batches.meanSize()),
+                    f("%.2f", run.ownCores()),
+                    f("%.2f", run.otherCores()),
+                    f("%.1f", run.cropsPerCpuSecond()),
+                    f("%.2f", c.cpuRatioToCenter(run)));
+        }
+        out.print(inside);
+        out.println();
+        if (c.maxOtherCores() >= BUSY_MACHINE_CORES) {
+            out.printf(
+                    Locale.ROOT,
+                    "Other processes kept up to %.1f of the %d cores busy during these runs:"
+                        + " crops/s are low and their ratios as noisy as that load; crops per CPU"
+                        + " second are the steadier comparison.%n%n",
+                    c.maxOtherCores(),
+                    r.cores());
+        }
+    }
+
+    private static List<String> described(CropResults c, List<String> members) {
+        List<String> described = new ArrayList<>();
+        for (String name : members) {
+            c.models().stream()
+                    .filter(m -> m.name().equals(name))
+                    .findFirst()
+                    .ifPresent(m -> described.add(m.name() + " (" + m.inputSize() + " px)"));
+        }
+        return described;
     }
 
     private void printLimit(PrintStream out) {

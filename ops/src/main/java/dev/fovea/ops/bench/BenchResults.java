@@ -1,5 +1,6 @@
 package dev.fovea.ops.bench;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,8 +14,10 @@ import java.util.SortedMap;
  * @param modelAloneMillis the SavedModel alone: milliseconds per batch, by batch size
  * @param batched end to end with the batcher, one result per stream-thread count
  * @param baseline end to end with batch size 1 (no batcher), one per stream-thread count run
+ * @param model the model of every phase but the crops; null when only the crops phase ran
  * @param threads the stream threads of the headline figures: the best of {@code batched}
  * @param latency one level per load fraction, at {@code threads}
+ * @param crops the crops phase; null when it did not run
  */
 public record BenchResults(
         String model,
@@ -29,7 +32,16 @@ public record BenchResults(
         List<WorkerRun.Result> batched,
         List<WorkerRun.Result> baseline,
         int threads,
-        List<LatencyProbe.Level> latency) {
+        List<LatencyProbe.Level> latency,
+        CropResults crops) {
+
+    /**
+     * Whether the limit, end-to-end, baseline and latency phases ran ({@code --only-crops} skips
+     * them).
+     */
+    public boolean hasEndToEnd() {
+        return !batched.isEmpty();
+    }
 
     /** The best configuration of the limit pipeline. */
     public LimitBenchmark.Point bestLimit() {
@@ -81,6 +93,17 @@ public record BenchResults(
 
     /** The targets of the benchmark, each with what was measured and whether it is met. */
     public List<Target> targets() {
+        List<Target> targets = new ArrayList<>();
+        if (hasEndToEnd()) {
+            targets.addAll(endToEndTargets());
+        }
+        if (crops != null) {
+            targets.addAll(crops.targets());
+        }
+        return targets;
+    }
+
+    private List<Target> endToEndTargets() {
         double e2e = endToEnd().imagesPerSecond();
         return List.of(
                 new Target(
@@ -111,8 +134,22 @@ public record BenchResults(
     /** One target: what it says, the measured value, the bound, and whether it holds. */
     public record Target(String name, String measured, String bound, boolean met) {}
 
-    /** The last line of the report: every headline figure as {@code key=value}. */
+    /**
+     * The last line of the report: every headline figure as {@code key=value}, the end-to-end
+     * figures first, then the crops phase's.
+     */
     public String keyValues() {
+        List<String> parts = new ArrayList<>();
+        if (hasEndToEnd()) {
+            parts.add(endToEndKeyValues());
+        }
+        if (crops != null) {
+            parts.add(crops.keyValues());
+        }
+        return String.join(" ", parts);
+    }
+
+    private String endToEndKeyValues() {
         return String.format(
                 Locale.ROOT,
                 "e2e_per_s=%.2f limit_per_s=%.2f efficiency=%.3f baseline_per_s=%.2f"

@@ -154,7 +154,15 @@ public final class LimitBenchmark implements AutoCloseable {
      * one untimed run (the first at a new shape sets up kernels and memory).
      */
     public double modelAlone(int batchSize, int minRuns, Duration atLeast) {
-        float[] row = preprocess(workload.photo(0));
+        return modelAlone(model, preprocess(workload.photo(0)), batchSize, minRuns, atLeast);
+    }
+
+    /**
+     * {@link #modelAlone(int, int, Duration)} for any model's batches, every row of the batch
+     * {@code row}.
+     */
+    static double modelAlone(
+            BatchModel model, float[] row, int batchSize, int minRuns, Duration atLeast) {
         try (BatchModel.Batch batch = model.allocate(batchSize)) {
             FloatBuffer pixels = batch.input();
             for (int r = 0; r < batchSize; r++) {

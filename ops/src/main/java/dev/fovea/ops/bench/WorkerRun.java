@@ -26,6 +26,8 @@ final class WorkerRun implements AutoCloseable {
     /**
      * What every worker of a benchmark shares.
      *
+     * @param model the SavedModel served; null when {@code settings} name {@code ensemble.members}
+     *     instead
      * @param partitions partitions of each run's images and predictions topics
      * @param settings further worker settings ({@code --set}), applied to every worker
      */
@@ -95,6 +97,21 @@ final class WorkerRun implements AutoCloseable {
     static WorkerRun start(
             LocalStack stack, Setup setup, String name, int threads, int maxBatchSize)
             throws InterruptedException {
+        return start(stack, setup, name, threads, maxBatchSize, setup.partitions());
+    }
+
+    /**
+     * {@link #start(LocalStack, Setup, String, int, int)} with a warm-up of {@code warmUpImages}
+     * images instead of one per partition; none at all for 0.
+     */
+    static WorkerRun start(
+            LocalStack stack,
+            Setup setup,
+            String name,
+            int threads,
+            int maxBatchSize,
+            int warmUpImages)
+            throws InterruptedException {
         String images = "bench-" + name + "-images";
         String predictions = "bench-" + name + "-predictions";
         String deadLetters = "bench-" + name + "-dlq";
@@ -109,7 +126,9 @@ final class WorkerRun implements AutoCloseable {
         settings.put(WorkerConfig.SCHEMA_REGISTRY_URL, stack.registryUrl());
         settings.put(WorkerConfig.APPLICATION_ID, "fovea-bench-" + name);
         settings.put(WorkerConfig.WORKER_ID, "bench-" + name);
-        settings.put(WorkerConfig.MODEL_PATH, setup.model().toString());
+        if (setup.model() != null) {
+            settings.put(WorkerConfig.MODEL_PATH, setup.model().toString());
+        }
         settings.put(WorkerConfig.STREAM_THREADS, Integer.toString(threads));
         settings.put(WorkerConfig.INFERENCE_MAX_BATCH_SIZE, Integer.toString(maxBatchSize));
         settings.put(
@@ -136,7 +155,9 @@ final class WorkerRun implements AutoCloseable {
                             setup.workload());
             collector = new PredictionCollector(stack.bootstrapServers(), registry, predictions);
             WorkerRun run = new WorkerRun(threads, maxBatchSize, worker, generator, collector);
-            run.burst("warm-up", setup.partitions());
+            if (warmUpImages > 0) {
+                run.burst("warm-up", warmUpImages);
+            }
             return run;
         } catch (RuntimeException | InterruptedException e) {
             if (collector != null) {

@@ -8,8 +8,10 @@ import dev.fovea.ops.bench.BenchCsv;
 import dev.fovea.ops.bench.BenchPlots;
 import dev.fovea.ops.bench.BenchReport;
 import dev.fovea.ops.bench.BenchResults;
+import dev.fovea.ops.bench.CropBenchmark;
 import dev.fovea.ops.bench.Workload;
 import dev.fovea.ops.tools.ImageProducer;
+import dev.fovea.ops.tools.Nsfwjs;
 import dev.fovea.ops.tools.SampleImages;
 import dev.fovea.workers.config.WorkerConfig;
 import dev.fovea.workers.runtime.ModelSpec;
@@ -21,6 +23,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +45,8 @@ import java.util.concurrent.Callable;
             "  3. baseline: the same worker with inference.max.batch.size=1",
             "  4. latency at 50%% and 90%% of the end-to-end throughput",
             "  5. the batch sizes that ran and the time images waited for them",
+            "  6. crops: center, 10crop and 144crop on nsfwjs' Inception v3 and on its",
+            "     3-model ensemble, in crops/s (--only-crops: this phase alone)",
             "Prints progress and Markdown tables, writes CSV files and PNG plots into",
             "--out, and ends with one key=value line."
         })
@@ -59,13 +64,23 @@ final class BenchCommand implements Callable<Integer> {
                     WorkerConfig.INFERENCE_MAX_QUEUE_DELAY_MS,
                     WorkerConfig.TOPIC_IMAGES,
                     WorkerConfig.TOPIC_PREDICTIONS,
-                    WorkerConfig.TOPIC_DEAD_LETTERS);
+                    WorkerConfig.TOPIC_DEAD_LETTERS,
+                    WorkerConfig.MODEL_CROPS,
+                    WorkerConfig.ENSEMBLE_MEMBERS,
+                    WorkerConfig.ENSEMBLE_CROPS,
+                    WorkerConfig.ENSEMBLE_WEIGHTS,
+                    WorkerConfig.ENSEMBLE_PUBLISH_MEMBERS);
+
+    /** The nsfwjs models of the crops phase's ensemble; the first is its single model too. */
+    private static final List<String> NSFWJS_MODELS =
+            List.of("inception_v3", "mobilenet_v2", "mobilenet_v2_mid");
 
     @Option(
             names = "--quick",
             description =
                     "A short run: 96 images per run, 8 s per load level, batch sizes 1,4,16, stream"
-                            + " threads 2,8, the baseline at the best thread count only.")
+                            + " threads 2,8, the baseline at the best thread count only, crops"
+                            + " runs of about 8 s.")
     boolean quick;
 
     @Option(
@@ -150,6 +165,31 @@ final class BenchCommand implements Callable<Integer> {
     Map<String, String> settings = new LinkedHashMap<>();
 
     @Option(
+            names = "--no-crops",
+            description = "Skip the crops phase (crop schemes and the ensemble).")
+    boolean noCrops;
+
+    @Option(names = "--only-crops", description = "Run the crops phase alone, none of the others.")
+    boolean onlyCrops;
+
+    @Option(
+            names = "--crop-threads",
+            paramLabel = "N",
+            description =
+                    "Stream threads of the crops runs (default: the best end-to-end count; "
+                            + CropBenchmark.DEFAULT_THREADS
+                            + " with --only-crops).")
+    Integer cropThreads;
+
+    @Option(
+            names = "--crop-seconds",
+            paramLabel = "S",
+            description =
+                    "About how long each crops run lasts, at the models' own rate (default 20; 8"
+                            + " with --quick).")
+    Integer cropSeconds;
+
+    @Option(
             names = "--out",
             paramLabel = "DIR",
             defaultValue = "${sys:fovea.home:-.}/.fovea/bench",
@@ -186,15 +226,27 @@ final class BenchCommand implements Callable<Integer> {
                         "--set "
                                 + key
                                 + ": the benchmark sets this itself (see --threads, --max-batch,"
-                                + " --max-queue-delay-ms, --model)");
+                                + " --max-queue-delay-ms, --model; the crops phase sets the crop"
+                                + " schemes and the ensemble)");
             }
         }
+        if (noCrops && onlyCrops) {
+            throw new IllegalArgumentException("--no-crops and --only-crops exclude each other");
+        }
+        if (cropThreads != null && cropThreads < 1) {
+            throw new IllegalArgumentException("--crop-threads must be at least 1");
+        }
+        if (cropSeconds != null && cropSeconds < 1) {
+            throw new IllegalArgumentException("--crop-seconds must be at least 1");
+        }
 
-        Path modelDir = model != null ? model : builtModel();
+        Path modelDir = onlyCrops ? null : model != null ? model : builtModel();
+        CropBenchmark.Plan crops = noCrops ? null : cropPlan(modelDir);
         Map<String, String> base = new HashMap<>(settings);
-        base.put(WorkerConfig.MODEL_PATH, modelDir.toString());
+        base.put(
+                WorkerConfig.MODEL_PATH, (modelDir != null ? modelDir : crops.single()).toString());
         WorkerConfig config = WorkerConfig.of(base);
-        ModelSpec spec = ModelSpec.resolve(config);
+        ModelSpec spec = modelDir != null ? ModelSpec.resolve(config) : null;
         int batch =
                 maxBatch != null ? maxBatch : config.getInt(WorkerConfig.INFERENCE_MAX_BATCH_SIZE);
         long delay =
@@ -228,7 +280,9 @@ final class BenchCommand implements Callable<Integer> {
                         delay,
                         topicPartitions,
                         Map.copyOf(settings),
-                        quick);
+                        quick,
+                        crops,
+                        onlyCrops);
         BenchResults results = new Bench(plan, progress).run();
         new BenchCsv(results).write(out);
         step("wrote the CSV files to " + out);
@@ -242,6 +296,60 @@ final class BenchCommand implements Callable<Integer> {
         }
         new BenchReport(results).print(System.out);
         return 0;
+    }
+
+    /**
+     * The crops phase: nsfwjs' trained models, imported once as the demo imports them, so that the
+     * single model and the ensemble are the same trained networks. Without them (npm or Node
+     * missing, no network), the single model is the bench's own and the ensemble is skipped: the
+     * crops figure still comes out, and the rest of the bench is not lost for it.
+     *
+     * @param benchModel the model of the other phases; null with --only-crops
+     */
+    private CropBenchmark.Plan cropPlan(Path benchModel) {
+        List<Path> nsfwjs = new ArrayList<>();
+        String skipped = null;
+        try {
+            nsfwjs = nsfwjsModels();
+        } catch (IOException | RuntimeException e) {
+            skipped = "nsfwjs could not be imported (" + e.getMessage() + ")";
+        }
+        Path single;
+        if (nsfwjs.isEmpty()) {
+            single = benchModel != null ? benchModel : model != null ? model : builtModel();
+            step(skipped + "; the crops phase measures " + single + " alone, without the ensemble");
+        } else {
+            single = nsfwjs.get(0);
+        }
+        return new CropBenchmark.Plan(
+                single,
+                nsfwjs,
+                skipped,
+                cropThreads,
+                Duration.ofSeconds(cropSeconds != null ? cropSeconds : quick ? 8 : 20),
+                Duration.ofSeconds(quick ? 2 : 4));
+    }
+
+    /** nsfwjs' three models, imported from npm the first time. */
+    private List<Path> nsfwjsModels() throws IOException {
+        Path models = ModelCommand.defaultModelsDir();
+        List<Path> dirs =
+                NSFWJS_MODELS.stream().map(m -> models.resolve(Nsfwjs.modelName(m))).toList();
+        if (dirs.stream().allMatch(ModelMetadata::isCurrentModelDirectory)) {
+            step("using nsfwjs' trained models in " + models);
+            return dirs;
+        }
+        step("importing nsfwjs@" + Nsfwjs.VERSION + "'s trained models from npm (once)");
+        Nsfwjs.importAll(
+                Nsfwjs.fetch(Nsfwjs.defaultCache()),
+                models,
+                result -> step("imported " + result.dir()));
+        for (Path dir : dirs) {
+            if (!ModelMetadata.isCurrentModelDirectory(dir)) {
+                throw new IOException("the import made no model " + dir);
+            }
+        }
+        return dirs;
     }
 
     /** The seeded Inception v3 the demo's {@code --built-model} serves, built once. */
