@@ -67,6 +67,15 @@ final class WorkerProcess implements AutoCloseable {
      * @param name unique among the test's workers: it names the log and the settings file
      */
     static WorkerProcess start(String name, Map<String, String> settings) {
+        return start(name, settings, Map.of());
+    }
+
+    /**
+     * As {@link #start(String, Map)}, with these variables added to the child's environment: the
+     * {@code FOVEA_*} and {@code KAFKA_*} settings an operator passes that way, or {@code
+     * JAVA_TOOL_OPTIONS}.
+     */
+    static WorkerProcess start(String name, Map<String, String> settings, Map<String, String> env) {
         try {
             Files.createDirectories(DIR);
             Path config = DIR.resolve(name + ".properties");
@@ -97,6 +106,7 @@ final class WorkerProcess implements AutoCloseable {
                             .redirectErrorStream(true)
                             .redirectOutput(log.toFile());
             builder.environment().put("TF_CPP_MIN_LOG_LEVEL", "2");
+            builder.environment().putAll(env);
             Process process = builder.start();
             LIVE.add(process);
             return new WorkerProcess(name, process, log);
@@ -195,6 +205,11 @@ final class WorkerProcess implements AutoCloseable {
     /** Whether the child logged Kafka Streams reaching NOT_RUNNING: it closed, not crashed. */
     boolean closedCleanly() {
         return occurrences(NOT_RUNNING) > 0;
+    }
+
+    /** The child's whole log so far: its stdout and stderr. */
+    String log() {
+        return String.join("\n", lines());
     }
 
     /** The last lines of the child's log, to append to an assertion message. */

@@ -2,6 +2,7 @@ package dev.fovea.workers;
 
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
+import dev.fovea.schemas.registry.SchemaRegistryException;
 import dev.fovea.topology.FoveaTopology;
 import dev.fovea.topology.TopologySerdes;
 import dev.fovea.topology.TopologySettings;
@@ -40,14 +41,20 @@ public final class FoveaWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FoveaWorker.class);
 
     private final EnsembleClassifier classifier;
+    private final RegistryRetry registryRetry;
     private final KafkaStreams streams;
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
+    private volatile boolean closing;
 
     private FoveaWorker(
-            EnsembleClassifier classifier, Topology topology, Map<String, Object> streamsProps) {
+            EnsembleClassifier classifier,
+            RegistryRetry registryRetry,
+            Topology topology,
+            Map<String, Object> streamsProps) {
         this.classifier = classifier;
+        this.registryRetry = registryRetry;
         this.streams = new KafkaStreams(topology, new StreamsConfig(streamsProps));
         streams.setStateListener(
                 (now, before) -> {
@@ -61,38 +68,52 @@ public final class FoveaWorker implements AutoCloseable {
                 });
         streams.setUncaughtExceptionHandler(
                 e -> {
+                    if (closing) {
+                        // close() cut a registry retry short: the record stays uncommitted.
+                        log.info("stream thread stopped while the worker closes: {}", explain(e));
+                        return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+                    }
                     // A failure that is not the record's fault (model broken, registry down, broker
                     // fenced...) stops this worker loudly; the record stays uncommitted and is
-                    // retried by
-                    // whoever restarts, so nothing is lost.
+                    // retried by whoever restarts, so nothing is lost.
                     failure = e;
-                    log.error("stream thread failed, stopping the worker: {}", e.toString(), e);
+                    log.error("stream thread failed, stopping the worker: {}", explain(e), e);
                     return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
                 });
     }
 
     /**
-     * Loads the model, checks the registry, the broker and the topics, and starts processing.
+     * Checks the registry, the broker and the topics, loads the model, and starts processing. The
+     * checks come first: a wrong setting is reported in milliseconds, not after the seconds a model
+     * takes to load.
      *
      * @throws dev.fovea.workers.runtime.ModelLoadException if the model cannot be served
      * @throws StartupException if a dependency is missing or unreachable
+     * @throws org.apache.kafka.common.config.ConfigException if a registry setting is unusable
      */
     public static FoveaWorker start(WorkerConfig config) {
         log.info("worker settings: {}", config.describe());
+        SchemaRegistryClient registry =
+                HttpSchemaRegistryClient.fromConfig(config.registryClientConfigs());
+        Preflight.registryReady(registry, config);
+        Map<String, Object> props = streamsProperties(config);
+        Preflight.kafkaReachable(config, props);
         EnsembleClassifier classifier =
                 EnsembleClassifier.load(EnsembleSpec.resolve(config), batching(config));
         try {
-            SchemaRegistryClient registry =
-                    new HttpSchemaRegistryClient(
-                            config.getString(WorkerConfig.SCHEMA_REGISTRY_URL));
-            Preflight.registryReady(registry, config);
-            Map<String, Object> props = streamsProperties(config);
-            Preflight.kafkaReachable(config, props);
-
+            // Once running, a record with a schema id not fetched yet waits for the registry.
+            RegistryRetry registryRetry =
+                    new RegistryRetry(
+                            Duration.ofMillis(
+                                    config.getLong(WorkerConfig.SCHEMA_REGISTRY_RETRY_TIMEOUT_MS)),
+                            WorkerConfig.SCHEMA_REGISTRY_RETRY_TIMEOUT_MS,
+                            "; the worker stops without committing the record, and reads it again"
+                                    + " when restarted");
             TopologySettings settings = settings(config);
             TopologySerdes serdes =
                     TopologySerdes.onRegistry(
-                            registry, config.getBoolean(WorkerConfig.SCHEMA_AUTO_REGISTER));
+                            new RetryingRegistryClient(registry, registryRetry),
+                            config.getBoolean(WorkerConfig.SCHEMA_AUTO_REGISTER));
             Topology topology =
                     FoveaTopology.build(
                             settings,
@@ -106,7 +127,7 @@ public final class FoveaWorker implements AutoCloseable {
                     classifier.info().name(),
                     classifier.info().version(),
                     topology.describe());
-            FoveaWorker worker = new FoveaWorker(classifier, topology, props);
+            FoveaWorker worker = new FoveaWorker(classifier, registryRetry, topology, props);
             try {
                 worker.streams.start();
             } catch (RuntimeException e) {
@@ -222,8 +243,26 @@ public final class FoveaWorker implements AutoCloseable {
         return failure;
     }
 
+    /**
+     * What a user should read about a failure: the message of a registry error among its causes (it
+     * says what is wrong and what to check), else the failure itself. Kafka Streams wraps a
+     * processing error in an exception whose message holds a whole stack trace.
+     */
+    public static String explain(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SchemaRegistryException) {
+                return cause.getMessage();
+            }
+        }
+        return String.valueOf(failure);
+    }
+
     @Override
     public void close() {
+        closing = true;
+        // A stream thread waiting for the registry would hold up the close for as long as it may
+        // wait: it gives up now, leaving its record uncommitted.
+        registryRetry.cancel();
         // Streams first: in-flight records finish against a model that is still open. Leaving the
         // group hands this worker's partitions to the others at once; a stateless worker has
         // nothing to gain from Kafka Streams' default of staying in the group until its session

@@ -61,7 +61,9 @@ final class WorkerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(closer);
         worker.awaitStopped();
         if (worker.failure() != null) {
-            System.err.println("fovea worker: stopped after a failure: " + worker.failure());
+            System.err.println(
+                    "fovea worker: stopped after a failure: "
+                            + FoveaWorker.explain(worker.failure()));
             return 1;
         }
         return 0;

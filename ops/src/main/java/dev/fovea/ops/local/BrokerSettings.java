@@ -16,7 +16,7 @@ import java.util.Set;
  * BrokerSettings.defaults().withBrokerPort(9092).withDataDir(Path.of(".fovea/kafka"))
  * }</pre>
  *
- * @param host where both listeners bind; a loopback address, because the broker has no
+ * @param host where the listeners bind; a loopback address, because the client listener has no
  *     authentication and is meant for this machine only
  * @param brokerPort the port clients use; 0 picks a free one
  * @param controllerPort the KRaft controller's port, used by this node only; 0 picks a free one
@@ -24,6 +24,7 @@ import java.util.Set;
  *     directory that is deleted on close
  * @param numPartitions partitions of topics created without an explicit count
  * @param overrides broker properties applied last, e.g. {@code log.retention.hours}
+ * @param saslPlain an extra listener where clients must authenticate, or {@code null} for none
  */
 public record BrokerSettings(
         String host,
@@ -31,7 +32,36 @@ public record BrokerSettings(
         int controllerPort,
         Path dataDir,
         int numPartitions,
-        Map<String, String> overrides) {
+        Map<String, String> overrides,
+        SaslPlain saslPlain) {
+
+    /**
+     * A SASL_PLAINTEXT listener with the PLAIN mechanism, beside the unauthenticated one: for
+     * trying clients' security settings against a real broker. The controller and the broker's own
+     * admin client stay on the unauthenticated listeners, so a wrong password here never stops the
+     * node itself. Every authenticated user may do everything: there is no authorizer.
+     *
+     * @param port 0 picks a free one
+     * @param users user name to password; names are letters, digits, {@code _ . -}
+     */
+    public record SaslPlain(int port, Map<String, String> users) {
+        public SaslPlain {
+            requirePort("SASL port", port);
+            users = Map.copyOf(users);
+            if (users.isEmpty()) {
+                throw new IllegalArgumentException("a SASL listener needs at least one user");
+            }
+            for (String name : users.keySet()) {
+                // The name becomes part of a JAAS option key (user_NAME), which cannot be quoted.
+                if (!name.matches("[A-Za-z0-9_.-]+")) {
+                    throw new IllegalArgumentException(
+                            "SASL user names are letters, digits, '_', '.' and '-', got '"
+                                    + name
+                                    + "'");
+                }
+            }
+        }
+    }
 
     /**
      * Properties {@link KafkaBroker} must own to run one combined broker + controller on the
@@ -73,35 +103,53 @@ public record BrokerSettings(
 
     /** Loopback, free ports, a temporary data dir, one partition per topic, no overrides. */
     public static BrokerSettings defaults() {
-        return new BrokerSettings("127.0.0.1", 0, 0, null, 1, Map.of());
+        return new BrokerSettings("127.0.0.1", 0, 0, null, 1, Map.of(), null);
     }
 
     public BrokerSettings withHost(String newHost) {
         return new BrokerSettings(
-                newHost, brokerPort, controllerPort, dataDir, numPartitions, overrides);
+                newHost, brokerPort, controllerPort, dataDir, numPartitions, overrides, saslPlain);
     }
 
     public BrokerSettings withBrokerPort(int port) {
-        return new BrokerSettings(host, port, controllerPort, dataDir, numPartitions, overrides);
+        return new BrokerSettings(
+                host, port, controllerPort, dataDir, numPartitions, overrides, saslPlain);
     }
 
     public BrokerSettings withControllerPort(int port) {
-        return new BrokerSettings(host, brokerPort, port, dataDir, numPartitions, overrides);
+        return new BrokerSettings(
+                host, brokerPort, port, dataDir, numPartitions, overrides, saslPlain);
     }
 
     public BrokerSettings withDataDir(Path dir) {
-        return new BrokerSettings(host, brokerPort, controllerPort, dir, numPartitions, overrides);
+        return new BrokerSettings(
+                host, brokerPort, controllerPort, dir, numPartitions, overrides, saslPlain);
     }
 
     public BrokerSettings withNumPartitions(int partitions) {
-        return new BrokerSettings(host, brokerPort, controllerPort, dataDir, partitions, overrides);
+        return new BrokerSettings(
+                host, brokerPort, controllerPort, dataDir, partitions, overrides, saslPlain);
     }
 
     /** Adds one broker property; a later value for the same key wins. */
     public BrokerSettings withOverride(String key, String value) {
         Map<String, String> merged = new HashMap<>(overrides);
         merged.put(key, value);
-        return new BrokerSettings(host, brokerPort, controllerPort, dataDir, numPartitions, merged);
+        return new BrokerSettings(
+                host, brokerPort, controllerPort, dataDir, numPartitions, merged, saslPlain);
+    }
+
+    /**
+     * Adds a SASL_PLAINTEXT listener on a free port where these users (name to password) log in
+     * with the PLAIN mechanism; see {@link SaslPlain}.
+     */
+    public BrokerSettings withSaslPlain(Map<String, String> users) {
+        return withSaslPlain(new SaslPlain(0, users));
+    }
+
+    public BrokerSettings withSaslPlain(SaslPlain listener) {
+        return new BrokerSettings(
+                host, brokerPort, controllerPort, dataDir, numPartitions, overrides, listener);
     }
 
     private static void requireLoopback(String host) {
@@ -109,8 +157,8 @@ public record BrokerSettings(
         try {
             if (!InetAddress.getByName(host).isLoopbackAddress()) {
                 throw new IllegalArgumentException(
-                        "host must be a loopback address such as 127.0.0.1 (the broker has no"
-                                + " authentication), got "
+                        "host must be a loopback address such as 127.0.0.1 (the broker's client"
+                                + " listener has no authentication), got "
                                 + host);
             }
         } catch (UnknownHostException e) {

@@ -31,9 +31,11 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +78,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     private Path dataDir;
     private String bootstrapServers;
+    private String saslBootstrapServers;
     private Admin admin;
 
     private KafkaBroker() {}
@@ -100,6 +103,23 @@ public final class KafkaBroker implements AutoCloseable {
     /** {@code host:port} for the clients' {@code bootstrap.servers}. */
     public String bootstrapServers() {
         return bootstrapServers;
+    }
+
+    /**
+     * {@code host:port} of the SASL_PLAINTEXT listener, where clients log in with {@code
+     * security.protocol=SASL_PLAINTEXT}, {@code sasl.mechanism=PLAIN} and a {@code
+     * sasl.jaas.config} naming one of the configured users.
+     *
+     * @throws IllegalStateException when the broker was started without {@link
+     *     BrokerSettings#withSaslPlain}
+     */
+    public String saslBootstrapServers() {
+        if (saslBootstrapServers == null) {
+            throw new IllegalStateException(
+                    "this broker has no SASL listener: start it with"
+                            + " BrokerSettings.withSaslPlain(users)");
+        }
+        return saslBootstrapServers;
     }
 
     public Path dataDir() {
@@ -162,10 +182,18 @@ public final class KafkaBroker implements AutoCloseable {
         ListenerSockets sockets =
                 own(
                         ListenerSockets.bind(
-                                settings.host(), settings.brokerPort(), settings.controllerPort()));
+                                settings.host(),
+                                settings.brokerPort(),
+                                settings.controllerPort(),
+                                settings.saslPlain() == null
+                                        ? ListenerSockets.NONE
+                                        : settings.saslPlain().port()));
         DataDirectory directory = own(DataDirectory.open(settings.dataDir()));
         dataDir = directory.path();
         bootstrapServers = settings.host() + ":" + sockets.brokerPort();
+        if (settings.saslPlain() != null) {
+            saslBootstrapServers = settings.host() + ":" + sockets.saslPort();
+        }
 
         Properties properties = brokerProperties(settings, sockets, dataDir);
         boolean formatted = directory.formatIfNew(properties);
@@ -227,8 +255,11 @@ public final class KafkaBroker implements AutoCloseable {
                                         (int) ADMIN_TIMEOUT.toMillis())));
         awaitAnswer();
         LOG.info(
-                "Kafka broker ready at {} in {} ms, data in {} ({})",
+                "Kafka broker ready at {}{} in {} ms, data in {} ({})",
                 bootstrapServers,
+                saslBootstrapServers == null
+                        ? ""
+                        : " (SASL_PLAINTEXT at " + saslBootstrapServers + ")",
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos),
                 dataDir,
                 formatted ? "formatted now" : "reused");
@@ -255,12 +286,28 @@ public final class KafkaBroker implements AutoCloseable {
         properties.put(
                 "controller.quorum.voters", NODE_ID + "@" + host + ":" + sockets.controllerPort());
         properties.put("controller.listener.names", ListenerSockets.CONTROLLER);
-        properties.put("listeners", brokerListener + "," + controllerListener);
-        properties.put("advertised.listeners", brokerListener);
         properties.put("inter.broker.listener.name", ListenerSockets.BROKER);
-        properties.put(
-                "listener.security.protocol.map",
-                ListenerSockets.BROKER + ":PLAINTEXT," + ListenerSockets.CONTROLLER + ":PLAINTEXT");
+        String protocols =
+                ListenerSockets.BROKER + ":PLAINTEXT," + ListenerSockets.CONTROLLER + ":PLAINTEXT";
+        if (settings.saslPlain() == null) {
+            properties.put("listeners", brokerListener + "," + controllerListener);
+            properties.put("advertised.listeners", brokerListener);
+        } else {
+            String saslListener = ListenerSockets.SASL + "://" + host + ":" + sockets.saslPort();
+            properties.put(
+                    "listeners", brokerListener + "," + controllerListener + "," + saslListener);
+            // Each client is sent the listener it bootstrapped from: SASL clients stay on it.
+            properties.put("advertised.listeners", brokerListener + "," + saslListener);
+            protocols += "," + ListenerSockets.SASL + ":SASL_PLAINTEXT";
+            // The default, GSSAPI, would need Kerberos.
+            properties.put("sasl.enabled.mechanisms", "PLAIN");
+            properties.put(
+                    "listener.name."
+                            + ListenerSockets.SASL.toLowerCase(Locale.ROOT)
+                            + ".plain.sasl.jaas.config",
+                    plainServerJaas(settings.saslPlain().users()));
+        }
+        properties.put("listener.security.protocol.map", protocols);
         properties.put("log.dirs", dataDir.toString());
         properties.put("num.partitions", String.valueOf(settings.numPartitions()));
 
@@ -286,6 +333,29 @@ public final class KafkaBroker implements AutoCloseable {
 
         properties.putAll(settings.overrides());
         return properties;
+    }
+
+    /**
+     * The server side of PLAIN: Kafka's PlainLoginModule checks a client's password against its
+     * {@code user_NAME} options. No username/password options: the broker does not log in anywhere,
+     * its inter-broker listener is the plaintext one.
+     */
+    static String plainServerJaas(Map<String, String> users) {
+        StringBuilder jaas =
+                new StringBuilder(
+                        "org.apache.kafka.common.security.plain.PlainLoginModule required");
+        new TreeMap<>(users)
+                .forEach(
+                        (name, password) ->
+                                jaas.append(" user_")
+                                        .append(name)
+                                        .append("=\"")
+                                        // JAAS values are quoted strings with backslash escapes.
+                                        .append(
+                                                password.replace("\\", "\\\\")
+                                                        .replace("\"", "\\\""))
+                                        .append('"'));
+        return jaas.append(';').toString();
     }
 
     /** Kafka's own check of the data dir's meta.properties: node id, cluster id, directory ids. */

@@ -10,8 +10,9 @@ import java.net.InetSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 
 /**
- * The broker's two listening sockets, bound here before any Kafka thread starts and then handed to
- * Kafka's socket servers in place of the ones they would open.
+ * The broker's listening sockets (clients', the controller's, and optionally an authenticated one
+ * for clients), bound here before any Kafka thread starts and then handed to Kafka's socket servers
+ * in place of the ones they would open.
  *
  * <p>Why not let Kafka bind them: a busy controller port makes Kafka's controller report a fatal
  * fault, which halts the whole JVM (reproduced with Kafka 4.3.1), and a port "picked free" by
@@ -23,16 +24,28 @@ final class ListenerSockets implements ServerSocketFactory, AutoCloseable {
 
     static final String BROKER = "PLAINTEXT";
     static final String CONTROLLER = "CONTROLLER";
+    static final String SASL = "SASL_PLAINTEXT";
+
+    /** The port to pass for a listener that is not wanted. */
+    static final int NONE = -1;
 
     private final ServerSocketChannel broker;
     private final ServerSocketChannel controller;
 
-    private ListenerSockets(ServerSocketChannel broker, ServerSocketChannel controller) {
+    /** Null when the broker has no SASL listener. */
+    private final ServerSocketChannel sasl;
+
+    private ListenerSockets(
+            ServerSocketChannel broker, ServerSocketChannel controller, ServerSocketChannel sasl) {
         this.broker = broker;
         this.controller = controller;
+        this.sasl = sasl;
     }
 
-    static ListenerSockets bind(String host, int brokerPort, int controllerPort) {
+    /**
+     * @param saslPort the SASL listener's port, 0 for a free one, or {@link #NONE}
+     */
+    static ListenerSockets bind(String host, int brokerPort, int controllerPort, int saslPort) {
         ServerSocketChannel broker =
                 bind(
                         host,
@@ -47,7 +60,20 @@ final class ListenerSockets implements ServerSocketFactory, AutoCloseable {
                             "port %d on %s (the Kafka controller's) is in use: is a local stack"
                                     + " already running (./fovea local status)? choose another with"
                                     + " --kafka-port");
-            return new ListenerSockets(broker, controller);
+            try {
+                ServerSocketChannel sasl =
+                        saslPort == NONE
+                                ? null
+                                : bind(
+                                        host,
+                                        saslPort,
+                                        "port %d on %s (for the SASL listener) is in use: choose"
+                                                + " another");
+                return new ListenerSockets(broker, controller, sasl);
+            } catch (RuntimeException e) {
+                closeQuietly(controller);
+                throw e;
+            }
         } catch (RuntimeException e) {
             closeQuietly(broker);
             throw e;
@@ -62,6 +88,11 @@ final class ListenerSockets implements ServerSocketFactory, AutoCloseable {
         return controller.socket().getLocalPort();
     }
 
+    /** The SASL listener's port, or {@link #NONE}. */
+    int saslPort() {
+        return sasl == null ? NONE : sasl.socket().getLocalPort();
+    }
+
     /**
      * Called by Kafka's socket servers; the address and buffer sizes are the ones bound already.
      */
@@ -74,6 +105,12 @@ final class ListenerSockets implements ServerSocketFactory, AutoCloseable {
         return switch (listenerName) {
             case BROKER -> broker;
             case CONTROLLER -> controller;
+            case SASL -> {
+                if (sasl == null) {
+                    throw new IllegalArgumentException("no socket bound for listener " + SASL);
+                }
+                yield sasl;
+            }
             default ->
                     throw new IllegalArgumentException(
                             "no socket bound for listener " + listenerName);
@@ -85,6 +122,7 @@ final class ListenerSockets implements ServerSocketFactory, AutoCloseable {
     public void close() {
         closeQuietly(broker);
         closeQuietly(controller);
+        closeQuietly(sasl);
     }
 
     private static ServerSocketChannel bind(String host, int port, String inUseMessage) {

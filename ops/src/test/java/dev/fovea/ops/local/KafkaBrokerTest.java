@@ -2,6 +2,7 @@ package dev.fovea.ops.local;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -32,6 +35,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 class KafkaBrokerTest {
 
@@ -218,6 +223,47 @@ class KafkaBrokerTest {
             assertTrue(Files.exists(dataDir.resolve("meta.properties")));
         }
         assertFalse(Files.exists(dataDir));
+    }
+
+    @Test
+    void shouldLetClientsInOnItsSaslListenerOnlyWithAConfiguredPassword() throws Exception {
+        // Quotes and backslashes must survive the broker's JAAS config and the client's.
+        String password = "s3cret \"quoted\" \\ pass";
+        try (KafkaBroker broker =
+                KafkaBroker.start(
+                        BrokerSettings.defaults().withSaslPlain(Map.of("fovea", password)))) {
+            String sasl = broker.saslBootstrapServers();
+
+            assertEquals(clusterId(broker), clusterIdOverSasl(sasl, "fovea", password));
+            ExecutionException refused =
+                    assertThrows(
+                            ExecutionException.class,
+                            () -> clusterIdOverSasl(sasl, "fovea", "wrong"));
+            assertInstanceOf(SaslAuthenticationException.class, refused.getCause());
+        }
+    }
+
+    private static String clusterIdOverSasl(String servers, String user, String password)
+            throws Exception {
+        String jaas =
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                        + user
+                        + "\" password=\""
+                        + password.replace("\\", "\\\\").replace("\"", "\\\"")
+                        + "\";";
+        try (Admin admin =
+                Admin.create(
+                        Map.of(
+                                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                servers,
+                                AdminClientConfig.SECURITY_PROTOCOL_CONFIG,
+                                "SASL_PLAINTEXT",
+                                SaslConfigs.SASL_MECHANISM,
+                                "PLAIN",
+                                SaslConfigs.SASL_JAAS_CONFIG,
+                                jaas))) {
+            return admin.describeCluster().clusterId().get(20, TimeUnit.SECONDS);
+        }
     }
 
     private static Admin admin(KafkaBroker broker) {

@@ -16,9 +16,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.common.errors.InterruptException;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -33,14 +35,29 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.UnrecoverableKeyException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import javax.crypto.BadPaddingException;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A {@link SchemaRegistryClient} over the registry's REST API, with the JDK's HTTP client.
@@ -54,6 +71,37 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
 
     /** {@code user:password} for basic authentication, as Confluent's clients spell it. */
     public static final String USER_INFO_CONFIG = "basic.auth.user.info";
+
+    /**
+     * Where the basic-auth credentials come from, as in Confluent's clients: {@code USER_INFO}
+     * ({@value #USER_INFO_CONFIG}) or {@code URL} (the {@code user:password@} of the URL). Unset:
+     * {@value #USER_INFO_CONFIG} when set, else the URL's.
+     */
+    public static final String CREDENTIALS_SOURCE_CONFIG = "basic.auth.credentials.source";
+
+    /**
+     * A trust store holding the CA of an HTTPS registry's certificate; without one, the JVM's
+     * default trust (its {@code cacerts}, or {@code javax.net.ssl.trustStore}) applies. Confluent's
+     * spelling, as are the others below.
+     */
+    public static final String TRUSTSTORE_LOCATION_CONFIG =
+            "schema.registry.ssl.truststore.location";
+
+    public static final String TRUSTSTORE_PASSWORD_CONFIG =
+            "schema.registry.ssl.truststore.password";
+
+    /** PKCS12 or JKS; unset, the type is recognised from the file. */
+    public static final String TRUSTSTORE_TYPE_CONFIG = "schema.registry.ssl.truststore.type";
+
+    /** A key store with this client's certificate, for registries that require one (mutual TLS). */
+    public static final String KEYSTORE_LOCATION_CONFIG = "schema.registry.ssl.keystore.location";
+
+    public static final String KEYSTORE_PASSWORD_CONFIG = "schema.registry.ssl.keystore.password";
+
+    /** The private key's password, where it differs from the key store's. */
+    public static final String KEY_PASSWORD_CONFIG = "schema.registry.ssl.key.password";
+
+    public static final String KEYSTORE_TYPE_CONFIG = "schema.registry.ssl.keystore.type";
 
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
 
@@ -82,13 +130,17 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                                 "Basic "
                                         + Base64.getEncoder()
                                                 .encodeToString(userInfo.getBytes(UTF_8)));
-        this.http =
+        HttpClient.Builder http =
                 HttpClient.newBuilder()
                         .connectTimeout(connectTimeout)
                         // The registry speaks HTTP/1.1; skipping the h2c upgrade attempt
                         // saves a header per request.
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .build();
+                        .version(HttpClient.Version.HTTP_1_1);
+        SSLContext ssl = builder.sslContext();
+        if (ssl != null) {
+            http.sslContext(ssl);
+        }
+        this.http = http.build();
     }
 
     public static Builder builder(String url) {
@@ -96,23 +148,83 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
     }
 
     /**
-     * A client from Kafka-style configs: {@value #URL_CONFIG} and optionally {@value
-     * #USER_INFO_CONFIG}.
+     * A client from Kafka-style configs, spelled as Confluent's clients spell them: {@value
+     * #URL_CONFIG}; optionally {@value #CREDENTIALS_SOURCE_CONFIG} and {@value #USER_INFO_CONFIG};
+     * for HTTPS, optionally a trust store ({@value #TRUSTSTORE_LOCATION_CONFIG}, {@value
+     * #TRUSTSTORE_PASSWORD_CONFIG}, {@value #TRUSTSTORE_TYPE_CONFIG}) and a key store ({@value
+     * #KEYSTORE_LOCATION_CONFIG}, {@value #KEYSTORE_PASSWORD_CONFIG}, {@value
+     * #KEY_PASSWORD_CONFIG}, {@value #KEYSTORE_TYPE_CONFIG}). Values may be strings or Kafka {@link
+     * Password}s.
+     *
+     * @throws ConfigException naming the setting that is missing or wrong; never its secret value
      */
     public static HttpSchemaRegistryClient fromConfig(Map<String, ?> configs) {
-        Object url = configs.get(URL_CONFIG);
-        if (url == null || url.toString().isBlank()) {
+        String url = stringConfig(configs, URL_CONFIG);
+        if (url == null) {
             throw new ConfigException(
                     URL_CONFIG
                             + " is required: the URL of the schema registry, such as "
                             + "http://localhost:8081");
         }
-        Builder builder = builder(url.toString());
-        Object userInfo = configs.get(USER_INFO_CONFIG);
-        if (userInfo != null && !userInfo.toString().isBlank()) {
-            builder.basicAuth(userInfo.toString());
+        Builder builder = builder(url);
+        String userInfo = stringConfig(configs, USER_INFO_CONFIG);
+        String source = stringConfig(configs, CREDENTIALS_SOURCE_CONFIG);
+        switch (source == null ? "" : source.toUpperCase(Locale.ROOT)) {
+            case "":
+                if (userInfo != null) {
+                    builder.basicAuth(userInfo);
+                }
+                break;
+            case "USER_INFO":
+                if (userInfo == null) {
+                    throw new ConfigException(
+                            CREDENTIALS_SOURCE_CONFIG
+                                    + "=USER_INFO takes the credentials from "
+                                    + USER_INFO_CONFIG
+                                    + ", which is not set: set it to user:password");
+                }
+                builder.basicAuth(userInfo);
+                break;
+            case "URL":
+                // Confluent's clients ignore basic.auth.user.info then: so does this one.
+                break;
+            default:
+                throw new ConfigException(
+                        CREDENTIALS_SOURCE_CONFIG
+                                + " '"
+                                + source
+                                + "' is not supported: use USER_INFO (with "
+                                + USER_INFO_CONFIG
+                                + "=user:password) or URL (credentials in "
+                                + URL_CONFIG
+                                + " as https://user:password@host)");
+        }
+        String trustStore = stringConfig(configs, TRUSTSTORE_LOCATION_CONFIG);
+        if (trustStore != null) {
+            builder.trustStore(
+                    Path.of(trustStore),
+                    stringConfig(configs, TRUSTSTORE_PASSWORD_CONFIG),
+                    stringConfig(configs, TRUSTSTORE_TYPE_CONFIG));
+        }
+        String keyStore = stringConfig(configs, KEYSTORE_LOCATION_CONFIG);
+        if (keyStore != null) {
+            builder.keyStore(
+                    Path.of(keyStore),
+                    stringConfig(configs, KEYSTORE_PASSWORD_CONFIG),
+                    stringConfig(configs, KEY_PASSWORD_CONFIG),
+                    stringConfig(configs, KEYSTORE_TYPE_CONFIG));
         }
         return builder.build();
+    }
+
+    /** The value as a string, a Password's included; null when absent or blank. */
+    private static String stringConfig(Map<String, ?> configs, String key) {
+        Object value = configs.get(key);
+        String text =
+                value instanceof Password password
+                        ? password.value()
+                        : Objects.toString(value, null);
+        return text == null || text.isBlank() ? null : text.strip();
     }
 
     @Override
@@ -272,6 +384,26 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         try {
             response = http.send(request.build(), BodyHandlers.ofByteArray());
         } catch (IOException e) {
+            if (causes(e).anyMatch(CertificateException.class::isInstance)) {
+                // Retrying will not make the certificate trusted: fail at once, whether at startup
+                // or on a record, and say which setting fixes it.
+                throw new SchemaRegistryException(
+                        "the schema registry at "
+                                + url
+                                + " presented a certificate this client does not trust ("
+                                + rootMessage(e)
+                                + "): set "
+                                + TRUSTSTORE_LOCATION_CONFIG
+                                + " (and "
+                                + TRUSTSTORE_PASSWORD_CONFIG
+                                + ") to a trust store holding the CA that signed it, or add that"
+                                + " CA to the JVM's trust store; check that the host in "
+                                + URL_CONFIG
+                                + " is one the certificate names",
+                        0,
+                        0,
+                        e);
+            }
             throw new RegistryUnavailableException(
                     "cannot reach the schema registry at "
                             + url
@@ -279,7 +411,12 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                             + describe(e)
                             + "): check "
                             + URL_CONFIG
-                            + ", or start the local stack with ./fovea local up",
+                            + (url.startsWith("https:")
+                                    // TLS 1.3 reports a missing client certificate this way.
+                                    ? " and the schema.registry.ssl.* settings (a registry that"
+                                            + " requires a client certificate drops connections"
+                                            + " without one)"
+                                    : ", or start the local stack with ./fovea local up"),
                     0,
                     0,
                     e);
@@ -456,6 +593,21 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         return failure instanceof ConnectException ? "connection refused" : failure.toString();
     }
 
+    private static Stream<Throwable> causes(Throwable e) {
+        return Stream.iterate(e, t -> t != null, Throwable::getCause);
+    }
+
+    /** The innermost message: the JDK's TLS exceptions repeat their cause's text in layers. */
+    private static String rootMessage(Throwable e) {
+        String message = e.toString();
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause.getMessage() != null) {
+                message = cause.getMessage();
+            }
+        }
+        return message;
+    }
+
     private RegisteredSchema registered(JsonNode answer) {
         int id = answer.path("id").asInt();
         Schema schema =
@@ -479,6 +631,14 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
                     200,
                     INVALID_SCHEMA);
         }
+    }
+
+    /**
+     * A URL with its {@code user:password@} replaced, for messages. Up to the last {@code @} before
+     * the path: a malformed URL may hold a raw {@code @} or a space in its password.
+     */
+    static String withoutUserInfo(String text) {
+        return text.replaceAll("(?i)\\b([a-z][a-z0-9+.-]*://)[^/]*@", "$1[hidden]@");
     }
 
     private static JsonNode readErrorBody(byte[] body) {
@@ -531,21 +691,30 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         private Optional<String> userInfo;
         private Duration connectTimeout = Duration.ofSeconds(5);
         private Duration requestTimeout = Duration.ofSeconds(10);
+        private TrustManager[] trustManagers;
+        private KeyManager[] keyManagers;
 
         private Builder(String url) {
             URI uri;
             try {
                 uri = new URI(Objects.requireNonNull(url, URL_CONFIG).strip());
             } catch (URISyntaxException e) {
+                // The URL may carry a password, and this message goes to the user and the log.
                 throw new ConfigException(
-                        URL_CONFIG + " '" + url + "' is not a URL: " + e.getMessage());
+                        URL_CONFIG
+                                + " '"
+                                + withoutUserInfo(url)
+                                + "' is not a URL: "
+                                + e.getReason()
+                                + " at index "
+                                + e.getIndex());
             }
             if (uri.getHost() == null
                     || !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
                 throw new ConfigException(
                         URL_CONFIG
                                 + " '"
-                                + url
+                                + withoutUserInfo(url)
                                 + "' is not an http(s) URL with a host, such as "
                                 + "http://localhost:8081");
             }
@@ -576,6 +745,122 @@ public final class HttpSchemaRegistryClient implements SchemaRegistryClient {
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = timeout;
             return this;
+        }
+
+        /**
+         * Trusts the certificates in this store (PKCS12 or JKS) instead of the JVM's default ones,
+         * for an HTTPS registry with a private CA or a self-signed certificate.
+         *
+         * @param password null for a store without one
+         * @param type null to recognise it from the file
+         * @throws ConfigException when the store cannot be read or the password is wrong
+         */
+        public Builder trustStore(Path location, String password, String type) {
+            KeyStore store =
+                    load(
+                            TRUSTSTORE_LOCATION_CONFIG,
+                            TRUSTSTORE_PASSWORD_CONFIG,
+                            location,
+                            password,
+                            type);
+            try {
+                TrustManagerFactory factory =
+                        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                factory.init(store);
+                this.trustManagers = factory.getTrustManagers();
+            } catch (GeneralSecurityException e) {
+                throw new ConfigException(
+                        TRUSTSTORE_LOCATION_CONFIG, location.toString(), e.getMessage());
+            }
+            return this;
+        }
+
+        /**
+         * Presents the certificate in this store to registries that require client certificates.
+         *
+         * @param keyPassword the private key's password; null when it is the store's
+         * @throws ConfigException when the store or its key cannot be read
+         */
+        public Builder keyStore(Path location, String password, String keyPassword, String type) {
+            KeyStore store =
+                    load(
+                            KEYSTORE_LOCATION_CONFIG,
+                            KEYSTORE_PASSWORD_CONFIG,
+                            location,
+                            password,
+                            type);
+            String forKey = keyPassword != null ? keyPassword : password;
+            try {
+                KeyManagerFactory factory =
+                        KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                factory.init(store, forKey == null ? new char[0] : forKey.toCharArray());
+                this.keyManagers = factory.getKeyManagers();
+            } catch (GeneralSecurityException e) {
+                throw new ConfigException(
+                        KEYSTORE_LOCATION_CONFIG,
+                        location.toString(),
+                        "cannot read its private key ("
+                                + e.getMessage()
+                                + "): check "
+                                + KEY_PASSWORD_CONFIG);
+            }
+            return this;
+        }
+
+        private static KeyStore load(
+                String setting,
+                String passwordSetting,
+                Path location,
+                String password,
+                String type) {
+            if (!Files.isRegularFile(location)) {
+                throw new ConfigException(setting, location.toString(), "no such file");
+            }
+            char[] secret = password == null ? null : password.toCharArray();
+            try {
+                if (type == null || type.isBlank()) {
+                    return KeyStore.getInstance(location.toFile(), secret);
+                }
+                KeyStore store = KeyStore.getInstance(type.strip());
+                try (InputStream in = Files.newInputStream(location)) {
+                    store.load(in, secret);
+                }
+                return store;
+            } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+                if (causes(e)
+                        .anyMatch(
+                                cause ->
+                                        cause instanceof UnrecoverableKeyException
+                                                || cause instanceof BadPaddingException)) {
+                    // A wrong password shows as a failed decryption; the JDK never echoes it.
+                    throw new ConfigException(
+                            setting,
+                            location.toString(),
+                            "cannot be opened with the password given: check " + passwordSetting);
+                }
+                throw new ConfigException(
+                        setting,
+                        location.toString(),
+                        "cannot be read as a PKCS12 or JKS key store ("
+                                + rootMessage(e)
+                                + "): check the file and "
+                                + passwordSetting);
+            }
+        }
+
+        /** Null when neither store is set: the JDK's default context. */
+        private SSLContext sslContext() {
+            if (trustManagers == null && keyManagers == null) {
+                return null;
+            }
+            try {
+                SSLContext context = SSLContext.getInstance("TLS");
+                // Null managers mean the JDK's defaults for that half.
+                context.init(keyManagers, trustManagers, null);
+                return context;
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("the JDK offers no TLS context", e);
+            }
         }
 
         public HttpSchemaRegistryClient build() {

@@ -3,6 +3,9 @@ package dev.fovea.schemas.registry;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,10 +15,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+
 /**
  * A server giving one canned answer to every request, for what LocalSchemaRegistry never does: fail
- * with a 5xx, hang, check credentials, or hold Protobuf schemas. It counts requests and records the
- * last Authorization header.
+ * with a 5xx, hang, check credentials, hold Protobuf schemas, or speak HTTPS. It counts requests
+ * and records the last Authorization header.
  */
 final class StubServer implements AutoCloseable {
     private final HttpServer server;
@@ -24,9 +30,29 @@ final class StubServer implements AutoCloseable {
     private final AtomicInteger requests = new AtomicInteger();
     private volatile String authorization;
 
-    private StubServer(int status, String body, boolean hang) {
+    private final boolean https;
+
+    private StubServer(
+            int status, String body, boolean hang, SSLContext tls, boolean needClientAuth) {
+        https = tls != null;
         try {
-            server = HttpServer.create(new InetSocketAddress("localhost", 0), 0);
+            InetSocketAddress address = new InetSocketAddress("localhost", 0);
+            if (tls == null) {
+                server = HttpServer.create(address, 0);
+            } else {
+                HttpsServer secure = HttpsServer.create(address, 0);
+                secure.setHttpsConfigurator(
+                        new HttpsConfigurator(tls) {
+                            @Override
+                            public void configure(HttpsParameters params) {
+                                // HttpsParameters.setNeedClientAuth alone is not applied (JDK 17).
+                                SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                                ssl.setNeedClientAuth(needClientAuth);
+                                params.setSSLParameters(ssl);
+                            }
+                        });
+                server = secure;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -51,16 +77,25 @@ final class StubServer implements AutoCloseable {
     }
 
     static StubServer answering(int status, String body) {
-        return new StubServer(status, body, false);
+        return new StubServer(status, body, false, null, false);
+    }
+
+    /**
+     * Over HTTPS with the certificate of {@code tls}; with {@code needClientAuth}, only to clients
+     * presenting a certificate {@code tls} trusts.
+     */
+    static StubServer answeringOverHttps(
+            int status, String body, SSLContext tls, boolean needClientAuth) {
+        return new StubServer(status, body, false, tls, needClientAuth);
     }
 
     /** Never answers until closed. */
     static StubServer hanging() {
-        return new StubServer(200, "{}", true);
+        return new StubServer(200, "{}", true, null, false);
     }
 
     String url() {
-        return "http://localhost:" + server.getAddress().getPort();
+        return (https ? "https" : "http") + "://localhost:" + server.getAddress().getPort();
     }
 
     int requests() {

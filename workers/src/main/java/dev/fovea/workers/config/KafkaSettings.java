@@ -3,6 +3,7 @@ package dev.fovea.workers.config;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -27,6 +28,9 @@ final class KafkaSettings {
                     "admin.");
 
     private static final Set<String> KNOWN = known();
+
+    /** The settings Kafka itself types as passwords and never logs. */
+    private static final Set<String> PASSWORDS = passwords();
 
     /** Fovea's own settings: a second way to set them would make the first one lie. */
     private static final Map<String, String> FIRST_CLASS =
@@ -53,6 +57,10 @@ final class KafkaSettings {
 
     static boolean isClientSetting(String key) {
         return KNOWN.contains(withoutClientPrefix(key));
+    }
+
+    static boolean isPassword(String key) {
+        return PASSWORDS.contains(withoutClientPrefix(key));
     }
 
     static void checkPassThrough(String key, String where) {
@@ -92,6 +100,26 @@ final class KafkaSettings {
             }
         }
         return key;
+    }
+
+    private static Set<String> passwords() {
+        Set<String> names = new HashSet<>();
+        for (ConfigDef definition :
+                List.of(
+                        StreamsConfig.configDef(),
+                        ConsumerConfig.configDef(),
+                        ProducerConfig.configDef(),
+                        AdminClientConfig.configDef())) {
+            definition
+                    .configKeys()
+                    .forEach(
+                            (name, key) -> {
+                                if (key.type == ConfigDef.Type.PASSWORD) {
+                                    names.add(name);
+                                }
+                            });
+        }
+        return Set.copyOf(names);
     }
 
     private static Set<String> known() {

@@ -4,6 +4,7 @@ import static org.apache.kafka.common.config.ConfigDef.Importance.HIGH;
 import static org.apache.kafka.common.config.ConfigDef.Importance.LOW;
 import static org.apache.kafka.common.config.ConfigDef.Importance.MEDIUM;
 
+import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.topology.crops.CropScheme;
 import dev.fovea.topology.image.DecoderLimits;
 import dev.fovea.workers.image.Preprocessing;
@@ -15,17 +16,24 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Every setting of a worker: one typed, documented, validated definition per key, in the manner of
@@ -40,6 +48,26 @@ import java.util.TreeMap;
 public final class WorkerConfig extends AbstractConfig {
     public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String SCHEMA_REGISTRY_CREDENTIALS_SOURCE =
+            HttpSchemaRegistryClient.CREDENTIALS_SOURCE_CONFIG;
+    public static final String SCHEMA_REGISTRY_USER_INFO =
+            HttpSchemaRegistryClient.USER_INFO_CONFIG;
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_LOCATION =
+            HttpSchemaRegistryClient.TRUSTSTORE_LOCATION_CONFIG;
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD =
+            HttpSchemaRegistryClient.TRUSTSTORE_PASSWORD_CONFIG;
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_TYPE =
+            HttpSchemaRegistryClient.TRUSTSTORE_TYPE_CONFIG;
+    public static final String SCHEMA_REGISTRY_KEYSTORE_LOCATION =
+            HttpSchemaRegistryClient.KEYSTORE_LOCATION_CONFIG;
+    public static final String SCHEMA_REGISTRY_KEYSTORE_PASSWORD =
+            HttpSchemaRegistryClient.KEYSTORE_PASSWORD_CONFIG;
+    public static final String SCHEMA_REGISTRY_KEY_PASSWORD =
+            HttpSchemaRegistryClient.KEY_PASSWORD_CONFIG;
+    public static final String SCHEMA_REGISTRY_KEYSTORE_TYPE =
+            HttpSchemaRegistryClient.KEYSTORE_TYPE_CONFIG;
+    public static final String SCHEMA_REGISTRY_RETRY_TIMEOUT_MS =
+            "schema.registry.retry.timeout.ms";
     public static final String APPLICATION_ID = "application.id";
     public static final String PROCESSING_GUARANTEE = "processing.guarantee";
     public static final String STREAM_THREADS = "num.stream.threads";
@@ -97,7 +125,84 @@ public final class WorkerConfig extends AbstractConfig {
                             Type.STRING,
                             "http://localhost:8081",
                             HIGH,
-                            "Confluent-compatible Schema Registry URL.")
+                            "Confluent-compatible Schema Registry URL, http or https. Basic-auth"
+                                    + " credentials may be given as https://user:password@host"
+                                    + " (hidden in logs), or with basic.auth.user.info.")
+                    .define(
+                            SCHEMA_REGISTRY_CREDENTIALS_SOURCE,
+                            Type.STRING,
+                            UNSET,
+                            anyOf(List.of("USER_INFO", "URL")),
+                            LOW,
+                            "Where the registry's basic-auth credentials come from, as in"
+                                    + " Confluent's clients: USER_INFO (basic.auth.user.info) or"
+                                    + " URL (the user:password@ of schema.registry.url). Default:"
+                                    + " basic.auth.user.info when set, else the URL's.")
+                    .define(
+                            SCHEMA_REGISTRY_USER_INFO,
+                            Type.PASSWORD,
+                            null,
+                            MEDIUM,
+                            "user:password for the registry's basic authentication; hidden in"
+                                    + " logs.")
+                    .define(
+                            SCHEMA_REGISTRY_TRUSTSTORE_LOCATION,
+                            Type.STRING,
+                            UNSET,
+                            LOW,
+                            "Trust store (PKCS12 or JKS) with the CA of an https registry's"
+                                    + " certificate. Default: the JVM's trusted CAs.")
+                    .define(
+                            SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD,
+                            Type.PASSWORD,
+                            null,
+                            LOW,
+                            "Password of the registry trust store; hidden in logs.")
+                    .define(
+                            SCHEMA_REGISTRY_TRUSTSTORE_TYPE,
+                            Type.STRING,
+                            UNSET,
+                            LOW,
+                            "PKCS12 or JKS. Default: recognised from the file.")
+                    .define(
+                            SCHEMA_REGISTRY_KEYSTORE_LOCATION,
+                            Type.STRING,
+                            UNSET,
+                            LOW,
+                            "Key store with this worker's certificate, for a registry that"
+                                    + " requires client certificates (mutual TLS).")
+                    .define(
+                            SCHEMA_REGISTRY_KEYSTORE_PASSWORD,
+                            Type.PASSWORD,
+                            null,
+                            LOW,
+                            "Password of the registry key store; hidden in logs.")
+                    .define(
+                            SCHEMA_REGISTRY_KEY_PASSWORD,
+                            Type.PASSWORD,
+                            null,
+                            LOW,
+                            "Password of the private key in the registry key store, where it"
+                                    + " differs from the store's; hidden in logs.")
+                    .define(
+                            SCHEMA_REGISTRY_KEYSTORE_TYPE,
+                            Type.STRING,
+                            UNSET,
+                            LOW,
+                            "PKCS12 or JKS. Default: recognised from the file.")
+                    .define(
+                            SCHEMA_REGISTRY_RETRY_TIMEOUT_MS,
+                            Type.LONG,
+                            60_000L,
+                            Range.between(0L, 240_000L),
+                            LOW,
+                            "How long a stream thread waits, retrying with backoff, for an"
+                                + " unreachable registry when a record carries a schema id it has"
+                                + " not fetched yet (schemas already fetched are cached and need no"
+                                + " registry). The thread's partitions pause meanwhile; if the"
+                                + " registry is still down, the worker stops without committing the"
+                                + " record, which is read again on restart. Keep it well under the"
+                                + " consumer's max.poll.interval.ms (300000 by default).")
                     .define(
                             APPLICATION_ID,
                             Type.STRING,
@@ -381,7 +486,9 @@ public final class WorkerConfig extends AbstractConfig {
                             Range.atLeast(100),
                             LOW,
                             "How long startup checks wait for Kafka and the registry before failing"
-                                    + " with a message.");
+                                    + " with a message. An unreachable registry is retried with"
+                                    + " exponential backoff (0.1 s doubling to 5 s) for this"
+                                    + " long, each attempt logged.");
 
     /** A number of at least 1; NaN, which a plain range lets through, is refused. */
     private static void atLeastOne(String name, Object value) {
@@ -526,15 +633,105 @@ public final class WorkerConfig extends AbstractConfig {
 
     /**
      * A URL with its {@code user:password@} replaced: the registry URL may carry basic-auth
-     * credentials, and the described config goes to the log.
+     * credentials, and the described config goes to the log. Up to the last {@code @} before the
+     * path: a malformed URL, logged before it is refused, may hold a raw {@code @} or a space in
+     * its password.
      */
     static String withoutUserInfo(String value) {
-        return value.replaceAll("(?i)\\b([a-z][a-z0-9+.-]*://)[^/@\\s]*@", "$1[hidden]@");
+        return value.replaceAll("(?i)\\b([a-z][a-z0-9+.-]*://)[^/]*@", "$1[hidden]@");
     }
 
+    /**
+     * Settings for the registry client, in Confluent's spelling ({@link
+     * HttpSchemaRegistryClient#fromConfig}); secrets as {@link Password}s.
+     */
+    public Map<String, Object> registryClientConfigs() {
+        Map<String, Object> configs = new LinkedHashMap<>();
+        for (String key :
+                List.of(
+                        SCHEMA_REGISTRY_URL,
+                        SCHEMA_REGISTRY_CREDENTIALS_SOURCE,
+                        SCHEMA_REGISTRY_USER_INFO,
+                        SCHEMA_REGISTRY_TRUSTSTORE_LOCATION,
+                        SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD,
+                        SCHEMA_REGISTRY_TRUSTSTORE_TYPE,
+                        SCHEMA_REGISTRY_KEYSTORE_LOCATION,
+                        SCHEMA_REGISTRY_KEYSTORE_PASSWORD,
+                        SCHEMA_REGISTRY_KEY_PASSWORD,
+                        SCHEMA_REGISTRY_KEYSTORE_TYPE)) {
+            Object value = get(key);
+            if (value != null && !UNSET.equals(value)) {
+                configs.put(key, value);
+            }
+        }
+        return configs;
+    }
+
+    /**
+     * {@code text} with every secret of this config replaced by {@code [hidden]}: for messages
+     * built from a client library's exception, which may quote what it was given.
+     */
+    public String redact(String text) {
+        if (text == null) {
+            return null;
+        }
+        String redacted = withoutUserInfo(text);
+        for (String secret : secretValues()) {
+            redacted = redacted.replace(secret, "[hidden]");
+        }
+        return redacted;
+    }
+
+    /** A JAAS option whose name says it is secret, and its quoted value. */
+    private static final Pattern QUOTED =
+            Pattern.compile(
+                    "(?i)\\w*(?:password|secret|token)\\w*\\s*=\\s*\"((?:[^\"\\\\]|\\\\.)*)\"");
+
+    /** The values of secret settings, and the user-info of the registry URL. */
+    private List<String> secretValues() {
+        List<String> secrets = new ArrayList<>();
+        values().forEach(
+                        (key, value) -> {
+                            if (value instanceof Password password && password.value() != null) {
+                                secrets.add(password.value());
+                            }
+                        });
+        kafkaOverrides()
+                .forEach(
+                        (key, value) -> {
+                            if (isSecret(key) && value != null) {
+                                String secret = String.valueOf(value);
+                                secrets.add(secret);
+                                // A JAAS config's password, which an error may quote alone.
+                                Matcher quoted = QUOTED.matcher(secret);
+                                while (quoted.find()) {
+                                    secrets.add(quoted.group(1));
+                                }
+                            }
+                        });
+        try {
+            String userInfo = new URI(getString(SCHEMA_REGISTRY_URL)).getUserInfo();
+            if (userInfo != null) {
+                secrets.add(userInfo);
+            }
+        } catch (URISyntaxException e) {
+            // withoutUserInfo covers what a malformed URL may hold
+        }
+        // Longest first, so that a secret containing another is hidden whole; empty ones would
+        // hide nothing but break the text.
+        secrets.removeIf(String::isEmpty);
+        secrets.sort(Comparator.comparingInt(String::length).reversed());
+        return secrets;
+    }
+
+    /**
+     * Whether a {@code kafka.*} setting (without the prefix) is a secret: Kafka types it as a
+     * password, or its name says so.
+     */
     static boolean isSecret(String key) {
         String k = key.toLowerCase(Locale.ROOT);
-        return k.contains("password")
+        return KafkaSettings.isPassword(key)
+                || k.contains("password")
                 || k.contains("secret")
                 || k.contains("jaas")
                 || k.contains("key");
@@ -549,7 +746,7 @@ public final class WorkerConfig extends AbstractConfig {
             String shown =
                     dflt == ConfigDef.NO_DEFAULT_VALUE
                             ? "(required)"
-                            : UNSET.equals(dflt) || List.of().equals(dflt)
+                            : dflt == null || UNSET.equals(dflt) || List.of().equals(dflt)
                                     ? "(see description)"
                                     : "`" + dflt + "`";
             md.append("| `")

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fovea.topology.image.DecoderLimits;
 
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.types.Password;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,6 +140,110 @@ class WorkerConfigTest {
         assertEquals("[hidden]", shown.get("kafka.ssl.truststore.password"));
         assertEquals("SASL_SSL", shown.get("kafka.security.protocol"));
         assertTrue(shown.values().stream().noneMatch(v -> v.contains("hunter2")));
+    }
+
+    @Test
+    void shouldHideRegistryCredentialsAndEveryStorePasswordWhenDescribed() {
+        Map<String, String> secrets =
+                Map.of(
+                        WorkerConfig.SCHEMA_REGISTRY_USER_INFO,
+                        "fovea:reg-s3cret",
+                        WorkerConfig.SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD,
+                        "trust-s3cret",
+                        WorkerConfig.SCHEMA_REGISTRY_KEYSTORE_PASSWORD,
+                        "keystore-s3cret",
+                        WorkerConfig.SCHEMA_REGISTRY_KEY_PASSWORD,
+                        "key-s3cret",
+                        "kafka.ssl.keystore.password",
+                        "kafka-keystore-s3cret",
+                        "kafka.ssl.key.password",
+                        "kafka-key-s3cret",
+                        // Kafka types it as a password; its name does not say so.
+                        "kafka.ssl.truststore.certificates",
+                        "-----BEGIN CERTIFICATE----- s3cret");
+        Map<String, String> values = new java.util.HashMap<>(secrets);
+        values.put(WorkerConfig.MODEL_PATH, "/m");
+        values.put(WorkerConfig.SCHEMA_REGISTRY_TRUSTSTORE_LOCATION, "/etc/fovea/trust.p12");
+
+        Map<String, String> shown = WorkerConfig.of(values).describe();
+
+        secrets.keySet().forEach(key -> assertEquals("[hidden]", shown.get(key), key));
+        assertEquals(
+                "/etc/fovea/trust.p12",
+                shown.get(WorkerConfig.SCHEMA_REGISTRY_TRUSTSTORE_LOCATION));
+        assertTrue(!shown.toString().contains("s3cret"), shown.toString());
+    }
+
+    @Test
+    void shouldGiveTheRegistryClientItsSettingsInConfluentSpelling() {
+        WorkerConfig config =
+                WorkerConfig.of(
+                        Map.of(
+                                WorkerConfig.MODEL_PATH,
+                                "/m",
+                                WorkerConfig.SCHEMA_REGISTRY_URL,
+                                "https://registry.example:8081",
+                                "basic.auth.credentials.source",
+                                "USER_INFO",
+                                "basic.auth.user.info",
+                                "fovea:s3cret",
+                                "schema.registry.ssl.truststore.location",
+                                "/etc/fovea/trust.p12"));
+
+        Map<String, Object> client = config.registryClientConfigs();
+
+        assertEquals("https://registry.example:8081", client.get("schema.registry.url"));
+        assertEquals("USER_INFO", client.get("basic.auth.credentials.source"));
+        assertEquals(new Password("fovea:s3cret"), client.get("basic.auth.user.info"));
+        assertEquals("/etc/fovea/trust.p12", client.get("schema.registry.ssl.truststore.location"));
+        assertEquals(4, client.size(), "unset settings are left out: " + client.keySet());
+    }
+
+    @Test
+    void shouldTakeKafkaSecurityAndRegistryCredentialsFromTheEnvironment() {
+        String jaas =
+                "org.apache.kafka.common.security.plain.PlainLoginModule required"
+                        + " username=\"fovea\" password=\"s3cret\";";
+        Map<String, String> env =
+                Map.of(
+                        "KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT",
+                        "KAFKA_SASL_MECHANISM", "PLAIN",
+                        "KAFKA_SASL_JAAS_CONFIG", jaas,
+                        "FOVEA_BASIC_AUTH_USER_INFO", "fovea:s3cret");
+
+        WorkerConfig config = WorkerConfig.load(null, env, Map.of(WorkerConfig.MODEL_PATH, "/m"));
+
+        assertEquals(
+                Map.of(
+                        "security.protocol", "SASL_PLAINTEXT",
+                        "sasl.mechanism", "PLAIN",
+                        "sasl.jaas.config", jaas),
+                config.kafkaOverrides());
+        assertEquals(
+                new Password("fovea:s3cret"),
+                config.registryClientConfigs().get("basic.auth.user.info"));
+    }
+
+    @Test
+    void shouldRedactEverySecretFromAMessage() {
+        WorkerConfig config =
+                WorkerConfig.of(
+                        Map.of(
+                                WorkerConfig.MODEL_PATH,
+                                "/m",
+                                WorkerConfig.SCHEMA_REGISTRY_URL,
+                                "https://fovea:url-s3cret@registry.example:8081",
+                                "kafka.sasl.jaas.config",
+                                "PlainLoginModule required password=\"jaas-s3cret\";",
+                                WorkerConfig.SCHEMA_REGISTRY_USER_INFO,
+                                "fovea:info-s3cret"));
+
+        String redacted =
+                config.redact(
+                        "rejected PlainLoginModule required password=\"jaas-s3cret\"; and"
+                                + " fovea:info-s3cret for https://fovea:url-s3cret@registry");
+
+        assertEquals("rejected [hidden] and [hidden] for https://[hidden]@registry", redacted);
     }
 
     @Test
