@@ -19,8 +19,9 @@ import java.util.TreeSet;
 /**
  * The whole of {@code ./fovea bench}, in order: the limit with no Kafka ({@link LimitBenchmark}),
  * then, on one local broker and registry, Fovea end to end by stream threads ({@link
- * EndToEndBenchmark}), the per-record baseline, and the latency at fixed loads ({@link
- * LatencyProbe}). Every run uses the same model, the same encoded images and this machine.
+ * EndToEndBenchmark}), the per-record baseline, the latency at fixed loads ({@link LatencyProbe})
+ * and the throughput with hostile input ({@link HostileBenchmark}). Every run uses the same model,
+ * the same encoded images and this machine.
  */
 public final class Bench {
 
@@ -83,16 +84,11 @@ public final class Bench {
         List<WorkerRun.Result> batched = new ArrayList<>();
         List<WorkerRun.Result> baseline = new ArrayList<>();
         List<LatencyProbe.Level> latency;
+        HostileBenchmark.Result hostile;
         int best;
         try (LocalStack stack =
                 LocalStack.start(new LocalStack.Settings("127.0.0.1", 0, 0, null, 1))) {
-            WorkerRun.Setup setup =
-                    new WorkerRun.Setup(
-                            plan.model(),
-                            plan.workload(),
-                            plan.partitions(),
-                            plan.maxQueueDelayMs(),
-                            plan.settings());
+            WorkerRun.Setup setup = setup();
             EndToEndBenchmark e2e = new EndToEndBenchmark(stack, setup, progress);
             // The same number of images on every partition, so no stream thread has more to do.
             int images = LimitBenchmark.roundUp(plan.images(), plan.partitions());
@@ -115,6 +111,9 @@ public final class Bench {
                                     fastest.imagesPerSecond(),
                                     LOADS,
                                     plan.latencyWindow());
+            hostile =
+                    new HostileBenchmark(stack, setup, progress)
+                            .measure(best, plan.maxBatchSize(), images, hostileRounds());
         }
         return new BenchResults(
                 plan.spec().name(),
@@ -129,7 +128,47 @@ public final class Bench {
                 batched,
                 baseline,
                 best,
-                latency);
+                latency,
+                hostile);
+    }
+
+    /**
+     * Only the hostile-input phase ({@link HostileBenchmark}): on a local broker and registry, at
+     * the most stream threads of the plan.
+     */
+    public HostileBenchmark.Result runHostileOnly() throws InterruptedException {
+        int threads = plan.threads().get(plan.threads().size() - 1);
+        progress.printf(
+                Locale.ROOT,
+                "==> %s on %d cores: %d photographs, %d images per run, hostile input only%n",
+                plan.spec().name(),
+                cores,
+                plan.workload().size(),
+                plan.images());
+        progress.println("==> starting a local broker and registry (ephemeral)");
+        try (LocalStack stack =
+                LocalStack.start(new LocalStack.Settings("127.0.0.1", 0, 0, null, 1))) {
+            return new HostileBenchmark(stack, setup(), progress)
+                    .measure(
+                            threads,
+                            plan.maxBatchSize(),
+                            LimitBenchmark.roundUp(plan.images(), plan.partitions()),
+                            hostileRounds());
+        }
+    }
+
+    /** Pairs of bursts of the hostile phase: alone, hostile, hostile, alone (and again). */
+    private int hostileRounds() {
+        return plan.quick() ? 2 : 4;
+    }
+
+    private WorkerRun.Setup setup() {
+        return new WorkerRun.Setup(
+                plan.model(),
+                plan.workload(),
+                plan.partitions(),
+                plan.maxQueueDelayMs(),
+                plan.settings());
     }
 
     /** The model alone at every batch size of the limit, and at the worker's largest batch. */

@@ -20,8 +20,8 @@ public final class BenchCsv {
     /**
      * Writes the CSV files into {@code dir}: {@code limit.csv}, {@code model-alone.csv}, {@code
      * threads.csv}, {@code latency.csv} (every image of the latency runs), {@code
-     * latency-summary.csv}, {@code batch-sizes.csv}, {@code queue-wait.csv} and {@code summary.csv}
-     * (the headline figures).
+     * latency-summary.csv}, {@code batch-sizes.csv}, {@code queue-wait.csv}, {@code hostile.csv}
+     * and {@code summary.csv} (the headline figures).
      */
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
@@ -152,11 +152,20 @@ public final class BenchCsv {
         sizes.write(dir.resolve("batch-sizes.csv"));
         waits.write(dir.resolve("queue-wait.csv"));
 
+        r.hostile().csv().write(dir.resolve("hostile.csv"));
+
         Csv headline = new Csv("key", "value");
         for (String pair : r.keyValues().split(" ")) {
             String[] kv = pair.split("=", 2);
             headline.row(kv[0], kv[1]);
         }
         headline.write(dir.resolve("summary.csv"));
+    }
+
+    /** What {@code --only-hostile} writes: {@code hostile.csv}. */
+    public static void writeHostileOnly(HostileBenchmark.Result hostile, Path dir)
+            throws IOException {
+        Files.createDirectories(dir);
+        hostile.csv().write(dir.resolve("hostile.csv"));
     }
 }

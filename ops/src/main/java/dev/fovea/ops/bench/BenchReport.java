@@ -8,8 +8,9 @@ import java.util.Map;
 
 /**
  * What {@code ./fovea bench} prints from its {@link BenchResults}: Markdown tables (the limit, end
- * to end by stream threads, latency, the batch sizes that ran, the targets) and, last, the
- * key=value line. {@link BenchCsv} and {@link BenchPlots} write the same figures to files.
+ * to end by stream threads, latency, the batch sizes that ran, hostile input, the targets) and,
+ * last, the key=value line. {@link BenchCsv} and {@link BenchPlots} write the same figures to
+ * files.
  */
 public final class BenchReport {
     private final BenchResults r;
@@ -34,8 +35,26 @@ public final class BenchReport {
         printThroughput(out);
         printLatency(out);
         printBatches(out);
+        r.hostile().print(out);
         printTargets(out);
         out.println(r.keyValues());
+    }
+
+    /**
+     * What {@code ./fovea bench --only-hostile} prints: the hostile-input section, then its figures
+     * as the key=value line.
+     */
+    public static void printHostileOnly(
+            String model, HostileBenchmark.Result hostile, PrintStream out) {
+        out.println();
+        out.printf(Locale.ROOT, "## Fovea bench, hostile input only: %s%n%n", model);
+        hostile.print(out);
+        out.printf(
+                Locale.ROOT,
+                "hostile_clean_per_s=%.2f hostile_valid_per_s=%.2f hostile_throughput_ratio=%.3f%n",
+                hostile.cleanPerSecond(),
+                hostile.hostilePerSecond(),
+                hostile.ratio());
     }
 
     private void printLimit(PrintStream out) {

@@ -15,6 +15,7 @@ import java.util.SortedMap;
  * @param baseline end to end with batch size 1 (no batcher), one per stream-thread count run
  * @param threads the stream threads of the headline figures: the best of {@code batched}
  * @param latency one level per load fraction, at {@code threads}
+ * @param hostile the photographs alone and with hostile input, at {@code threads}
  */
 public record BenchResults(
         String model,
@@ -29,7 +30,8 @@ public record BenchResults(
         List<WorkerRun.Result> batched,
         List<WorkerRun.Result> baseline,
         int threads,
-        List<LatencyProbe.Level> latency) {
+        List<LatencyProbe.Level> latency,
+        HostileBenchmark.Result hostile) {
 
     /** The best configuration of the limit pipeline. */
     public LimitBenchmark.Point bestLimit() {
@@ -105,7 +107,17 @@ public record BenchResults(
                                 maxQueueDelayMs,
                                 batchMillis(),
                                 latencyBoundMillis()),
-                        p99At(0.5) <= latencyBoundMillis()));
+                        p99At(0.5) <= latencyBoundMillis()),
+                new Target(
+                        "valid images with hostile input >= "
+                                + HostileBenchmark.TARGET_RATIO
+                                + " x alone",
+                        String.format(Locale.ROOT, "%.1f images/s", hostile.hostilePerSecond()),
+                        String.format(
+                                Locale.ROOT,
+                                ">= %.1f images/s",
+                                HostileBenchmark.TARGET_RATIO * hostile.cleanPerSecond()),
+                        hostile.met()));
     }
 
     /** One target: what it says, the measured value, the bound, and whether it holds. */
@@ -117,7 +129,7 @@ public record BenchResults(
                 Locale.ROOT,
                 "e2e_per_s=%.2f limit_per_s=%.2f efficiency=%.3f baseline_per_s=%.2f"
                         + " batching_gain=%.3f p99_ms_at_50=%.1f p99_ms_at_90=%.1f"
-                        + " max_queue_delay_ms=%d batch_ms=%.1f",
+                        + " max_queue_delay_ms=%d batch_ms=%.1f hostile_throughput_ratio=%.3f",
                 endToEnd().imagesPerSecond(),
                 limitPerSecond(),
                 efficiency(),
@@ -126,7 +138,8 @@ public record BenchResults(
                 p99At(0.5),
                 p99At(0.9),
                 maxQueueDelayMs,
-                batchMillis());
+                batchMillis(),
+                hostile.ratio());
     }
 
     /**

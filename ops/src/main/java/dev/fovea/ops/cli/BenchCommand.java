@@ -8,6 +8,7 @@ import dev.fovea.ops.bench.BenchCsv;
 import dev.fovea.ops.bench.BenchPlots;
 import dev.fovea.ops.bench.BenchReport;
 import dev.fovea.ops.bench.BenchResults;
+import dev.fovea.ops.bench.HostileBenchmark;
 import dev.fovea.ops.bench.Workload;
 import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.ops.tools.SampleImages;
@@ -42,6 +43,8 @@ import java.util.concurrent.Callable;
             "  3. baseline: the same worker with inference.max.batch.size=1",
             "  4. latency at 50%% and 90%% of the end-to-end throughput",
             "  5. the batch sizes that ran and the time images waited for them",
+            "  6. hostile input: bursts of the images alone and bursts with a record Fovea",
+            "     must dead-letter before each; valid images/s of both, their ratio",
             "Prints progress and Markdown tables, writes CSV files and PNG plots into",
             "--out, and ends with one key=value line."
         })
@@ -67,6 +70,13 @@ final class BenchCommand implements Callable<Integer> {
                     "A short run: 96 images per run, 8 s per load level, batch sizes 1,4,16, stream"
                             + " threads 2,8, the baseline at the best thread count only.")
     boolean quick;
+
+    @Option(
+            names = "--only-hostile",
+            description =
+                    "Only phase 6 (hostile input), at the most stream threads of --threads: writes"
+                            + " hostile.csv, prints its table and a key=value line.")
+    boolean onlyHostile;
 
     @Option(
             names = "--model",
@@ -229,6 +239,13 @@ final class BenchCommand implements Callable<Integer> {
                         topicPartitions,
                         Map.copyOf(settings),
                         quick);
+        if (onlyHostile) {
+            HostileBenchmark.Result hostile = new Bench(plan, progress).runHostileOnly();
+            BenchCsv.writeHostileOnly(hostile, out);
+            step("wrote " + out.resolve("hostile.csv"));
+            BenchReport.printHostileOnly(spec.name(), hostile, System.out);
+            return 0;
+        }
         BenchResults results = new Bench(plan, progress).run();
         new BenchCsv(results).write(out);
         step("wrote the CSV files to " + out);
