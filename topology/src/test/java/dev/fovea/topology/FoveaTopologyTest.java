@@ -270,6 +270,26 @@ class FoveaTopologyTest {
     }
 
     @Test
+    void shouldShowAKeyThatIsNotUtf8InHexRatherThanAsReplacementCharacters() {
+        // 0xC3 starts a two-byte sequence that 0x28 does not continue; 0xFF is never UTF-8.
+        byte[] binaryKey = {'k', (byte) 0xC3, 0x28, (byte) 0xFF};
+        byte[] json = "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8);
+        images.pipeInput(binaryKey, json);
+
+        TestRecord<String, DeadLetter> out = deadLetters.readRecord();
+        DeadLetter d = out.value();
+        assertEquals("0x6bc328ff", d.getImageId());
+        assertEquals("0x6bc328ff", out.key());
+        assertArrayEquals(binaryKey, bytes(d.getKey()), "the key's own bytes, for replay");
+        assertTrue(
+                d.getMessage()
+                        .endsWith(
+                                " (the key, 4 bytes, is not UTF-8: imageId shows it in hex after"
+                                        + " 0x)"),
+                d.getMessage());
+    }
+
+    @Test
     void shouldDeadLetterAnUnknownSchemaId() {
         byte[] framed = {0, 0x7f, 0x7f, 0x7f, 0x7f, 2, 'a'};
         images.pipeInput(key("ghost"), framed);

@@ -19,9 +19,10 @@ import java.util.TreeSet;
 /**
  * The whole of {@code ./fovea bench}, in order: the limit with no Kafka ({@link LimitBenchmark}),
  * then, on one local broker and registry, Fovea end to end by stream threads ({@link
- * EndToEndBenchmark}), the per-record baseline, the latency at fixed loads ({@link LatencyProbe})
- * and the crop schemes and ensemble ({@link CropBenchmark}). Every run uses the same encoded images
- * and this machine; all but the crops phase the same model.
+ * EndToEndBenchmark}), the per-record baseline, the latency at fixed loads ({@link LatencyProbe}),
+ * the throughput with hostile input ({@link HostileBenchmark}), and the crop schemes and ensemble
+ * ({@link CropBenchmark}). Every run uses the same encoded images and this machine; all but the
+ * crops phase the same model.
  */
 public final class Bench {
 
@@ -112,18 +113,13 @@ public final class Bench {
         List<WorkerRun.Result> batched = new ArrayList<>();
         List<WorkerRun.Result> baseline = new ArrayList<>();
         List<LatencyProbe.Level> latency = List.of();
+        HostileBenchmark.Result hostile = null;
         int best = 0;
         CropResults crops = null;
         try (LocalStack stack =
                 LocalStack.start(new LocalStack.Settings("127.0.0.1", 0, 0, null, 1))) {
             if (!plan.onlyCrops()) {
-                WorkerRun.Setup setup =
-                        new WorkerRun.Setup(
-                                plan.model(),
-                                plan.workload(),
-                                plan.partitions(),
-                                plan.maxQueueDelayMs(),
-                                plan.settings());
+                WorkerRun.Setup setup = setup();
                 EndToEndBenchmark e2e = new EndToEndBenchmark(stack, setup, progress);
                 // The same number of images on every partition, so no stream thread has more to
                 // do.
@@ -147,6 +143,9 @@ public final class Bench {
                                         fastest.imagesPerSecond(),
                                         LOADS,
                                         plan.latencyWindow());
+                hostile =
+                        new HostileBenchmark(stack, setup, progress)
+                                .measure(best, plan.maxBatchSize(), images, hostileRounds());
             }
             if (cropBench != null) {
                 crops = measureCrops(cropBench, stack, best);
@@ -166,6 +165,7 @@ public final class Bench {
                 baseline,
                 best,
                 latency,
+                hostile,
                 crops);
     }
 
@@ -188,6 +188,45 @@ public final class Bench {
             reason = "fixed: no end-to-end runs to take it from";
         }
         return bench.run(stack, threads, reason);
+    }
+
+    /**
+     * Only the hostile-input phase ({@link HostileBenchmark}): on a local broker and registry, at
+     * the most stream threads of the plan.
+     */
+    public HostileBenchmark.Result runHostileOnly() throws InterruptedException {
+        int threads = plan.threads().get(plan.threads().size() - 1);
+        progress.printf(
+                Locale.ROOT,
+                "==> %s on %d cores: %d photographs, %d images per run, hostile input only%n",
+                plan.spec().name(),
+                cores,
+                plan.workload().size(),
+                plan.images());
+        progress.println("==> starting a local broker and registry (ephemeral)");
+        try (LocalStack stack =
+                LocalStack.start(new LocalStack.Settings("127.0.0.1", 0, 0, null, 1))) {
+            return new HostileBenchmark(stack, setup(), progress)
+                    .measure(
+                            threads,
+                            plan.maxBatchSize(),
+                            LimitBenchmark.roundUp(plan.images(), plan.partitions()),
+                            hostileRounds());
+        }
+    }
+
+    /** Pairs of bursts of the hostile phase: alone, hostile, hostile, alone (and again). */
+    private int hostileRounds() {
+        return plan.quick() ? 2 : 4;
+    }
+
+    private WorkerRun.Setup setup() {
+        return new WorkerRun.Setup(
+                plan.model(),
+                plan.workload(),
+                plan.partitions(),
+                plan.maxQueueDelayMs(),
+                plan.settings());
     }
 
     /** The model alone at every batch size of the limit, and at the worker's largest batch. */

@@ -21,14 +21,17 @@ public final class BenchCsv {
     /**
      * Writes the CSV files into {@code dir}: {@code limit.csv}, {@code model-alone.csv}, {@code
      * threads.csv}, {@code latency.csv} (every image of the latency runs), {@code
-     * latency-summary.csv}, {@code batch-sizes.csv}, {@code queue-wait.csv}, {@code crops.csv} and
-     * {@code crop-models.csv} (the crops phase) and {@code summary.csv} (the headline figures),
-     * each when its phase ran.
+     * latency-summary.csv}, {@code batch-sizes.csv}, {@code queue-wait.csv}, {@code hostile.csv},
+     * {@code crops.csv} and {@code crop-models.csv} (the crops phase) and {@code summary.csv} (the
+     * headline figures), each when its phase ran.
      */
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
         if (r.hasEndToEnd()) {
             writeEndToEnd(dir);
+        }
+        if (r.hostile() != null) {
+            r.hostile().csv().write(dir.resolve("hostile.csv"));
         }
         if (r.crops() != null) {
             crops(r.crops()).write(dir.resolve("crops.csv"));
@@ -234,5 +237,12 @@ public final class BenchCsv {
         }
         sizes.write(dir.resolve("batch-sizes.csv"));
         waits.write(dir.resolve("queue-wait.csv"));
+    }
+
+    /** What {@code --only-hostile} writes: {@code hostile.csv}. */
+    public static void writeHostileOnly(HostileBenchmark.Result hostile, Path dir)
+            throws IOException {
+        Files.createDirectories(dir);
+        hostile.csv().write(dir.resolve("hostile.csv"));
     }
 }

@@ -10,9 +10,9 @@ import java.util.Map;
 
 /**
  * What {@code ./fovea bench} prints from its {@link BenchResults}: Markdown tables (the limit, end
- * to end by stream threads, latency, the batch sizes that ran, the crop schemes and ensemble, the
- * targets) and, last, the key=value line. {@link BenchCsv} and {@link BenchPlots} write the same
- * figures to files.
+ * to end by stream threads, latency, the batch sizes that ran, hostile input, the crop schemes and
+ * ensemble, the targets) and, last, the key=value line. {@link BenchCsv} and {@link BenchPlots}
+ * write the same figures to files.
  */
 public final class BenchReport {
     /** Other processes' load from which the report warns that the crops figures suffer. */
@@ -41,6 +41,7 @@ public final class BenchReport {
             printThroughput(out);
             printLatency(out);
             printBatches(out);
+            r.hostile().print(out);
         } else {
             out.printf(
                     Locale.ROOT,
@@ -183,6 +184,23 @@ public final class BenchReport {
                     .ifPresent(m -> described.add(m.name() + " (" + m.inputSize() + " px)"));
         }
         return described;
+    }
+
+    /**
+     * What {@code ./fovea bench --only-hostile} prints: the hostile-input section, then its figures
+     * as the key=value line.
+     */
+    public static void printHostileOnly(
+            String model, HostileBenchmark.Result hostile, PrintStream out) {
+        out.println();
+        out.printf(Locale.ROOT, "## Fovea bench, hostile input only: %s%n%n", model);
+        hostile.print(out);
+        out.printf(
+                Locale.ROOT,
+                "hostile_clean_per_s=%.2f hostile_valid_per_s=%.2f hostile_throughput_ratio=%.3f%n",
+                hostile.cleanPerSecond(),
+                hostile.hostilePerSecond(),
+                hostile.ratio());
     }
 
     private void printLimit(PrintStream out) {

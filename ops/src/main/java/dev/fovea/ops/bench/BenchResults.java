@@ -17,6 +17,8 @@ import java.util.SortedMap;
  * @param model the model of every phase but the crops; null when only the crops phase ran
  * @param threads the stream threads of the headline figures: the best of {@code batched}
  * @param latency one level per load fraction, at {@code threads}
+ * @param hostile the photographs alone and with hostile input, at {@code threads}; null when the
+ *     end-to-end phases did not run
  * @param crops the crops phase; null when it did not run
  */
 public record BenchResults(
@@ -33,6 +35,7 @@ public record BenchResults(
         List<WorkerRun.Result> baseline,
         int threads,
         List<LatencyProbe.Level> latency,
+        HostileBenchmark.Result hostile,
         CropResults crops) {
 
     /**
@@ -97,6 +100,9 @@ public record BenchResults(
         if (hasEndToEnd()) {
             targets.addAll(endToEndTargets());
         }
+        if (hostile != null) {
+            targets.add(hostileTarget());
+        }
         if (crops != null) {
             targets.addAll(crops.targets());
         }
@@ -131,17 +137,31 @@ public record BenchResults(
                         p99At(0.5) <= latencyBoundMillis()));
     }
 
+    private Target hostileTarget() {
+        return new Target(
+                "valid images with hostile input >= " + HostileBenchmark.TARGET_RATIO + " x alone",
+                String.format(Locale.ROOT, "%.1f images/s", hostile.hostilePerSecond()),
+                String.format(
+                        Locale.ROOT,
+                        ">= %.1f images/s",
+                        HostileBenchmark.TARGET_RATIO * hostile.cleanPerSecond()),
+                hostile.met());
+    }
+
     /** One target: what it says, the measured value, the bound, and whether it holds. */
     public record Target(String name, String measured, String bound, boolean met) {}
 
     /**
      * The last line of the report: every headline figure as {@code key=value}, the end-to-end
-     * figures first, then the crops phase's.
+     * figures first, then the hostile-input and the crops phases'.
      */
     public String keyValues() {
         List<String> parts = new ArrayList<>();
         if (hasEndToEnd()) {
             parts.add(endToEndKeyValues());
+        }
+        if (hostile != null) {
+            parts.add(String.format(Locale.ROOT, "hostile_throughput_ratio=%.3f", hostile.ratio()));
         }
         if (crops != null) {
             parts.add(crops.keyValues());

@@ -1,15 +1,20 @@
 package dev.fovea.ops.bench;
 
 import dev.fovea.avro.ImageEvent;
+import dev.fovea.ops.tools.HostileCorpus;
 import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
+import dev.fovea.schemas.serde.ConfluentAvroSerializer;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -26,7 +31,8 @@ import java.util.concurrent.locks.LockSupport;
  * instead, a short burst would end with some threads idle while others finish a longer partition.
  */
 final class LoadGenerator implements AutoCloseable {
-    private final KafkaProducer<String, ImageEvent> producer;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final ConfluentAvroSerializer<ImageEvent> serializer;
     private final String topic;
     private final int partitions;
     private final Workload workload;
@@ -39,10 +45,12 @@ final class LoadGenerator implements AutoCloseable {
             String topic,
             int partitions,
             Workload workload) {
+        // A producer of bytes, each image serialized here on this thread as KafkaProducer would
+        // have: records the Avro serializer refuses (hostile input) then go between the images
+        // through the same producer, in order.
         this.producer =
-                ImageProducer.kafkaProducer(
+                ImageProducer.rawProducer(
                         bootstrapServers,
-                        registry,
                         Map.of(
                                 // Each image is a batch of its own (they are larger than
                                 // batch.size): waiting for more would only add latency.
@@ -50,6 +58,7 @@ final class LoadGenerator implements AutoCloseable {
                                 0,
                                 ProducerConfig.BUFFER_MEMORY_CONFIG,
                                 64L * 1024 * 1024));
+        this.serializer = new ConfluentAvroSerializer<>(registry, true);
         this.topic = topic;
         this.partitions = partitions;
         this.workload = workload;
@@ -61,7 +70,22 @@ final class LoadGenerator implements AutoCloseable {
 
     /** Sends images {@code 0..count-1} of {@code run} as fast as the producer takes them. */
     void burst(String run, int count) {
+        burst(run, count, List.of());
+    }
+
+    /**
+     * As {@link #burst(String, int)}, with record {@code i % between.size()} of {@code between}
+     * sent to image {@code i}'s partition right before it: every record between comes before an
+     * image in its partition, so it has been answered once the last image is.
+     */
+    void burst(String run, int count, List<HostileCorpus.Entry> between) {
         for (int i = 0; i < count; i++) {
+            if (!between.isEmpty()) {
+                HostileCorpus.Entry e = between.get(i % between.size());
+                producer.send(
+                        new ProducerRecord<>(topic, i % partitions, e.key(), e.value()),
+                        this::noteFailure);
+            }
             send(run, i, System.nanoTime());
         }
         producer.flush();
@@ -107,12 +131,18 @@ final class LoadGenerator implements AutoCloseable {
                         .build();
         sentNanos.put(id, sentAt);
         producer.send(
-                new ProducerRecord<>(topic, i % partitions, id, event),
-                (metadata, e) -> {
-                    if (e != null) {
-                        failure.compareAndSet(null, e);
-                    }
-                });
+                new ProducerRecord<>(
+                        topic,
+                        i % partitions,
+                        id.getBytes(StandardCharsets.UTF_8),
+                        serializer.serialize(topic, event)),
+                this::noteFailure);
+    }
+
+    private void noteFailure(RecordMetadata metadata, Exception e) {
+        if (e != null) {
+            failure.compareAndSet(null, e);
+        }
     }
 
     private void check() {

@@ -2,11 +2,17 @@ package dev.fovea.ops.bench;
 
 import dev.fovea.avro.Timings;
 import dev.fovea.ops.local.LocalStack;
+import dev.fovea.ops.tools.HostileCorpus;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.workers.FoveaWorker;
 import dev.fovea.workers.config.WorkerConfig;
 import dev.fovea.workers.runtime.BatcherStats;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * One Fovea worker, exactly as {@code ./fovea worker} runs it ({@link FoveaWorker#start}), on
@@ -75,18 +82,24 @@ final class WorkerRun implements AutoCloseable {
     private final FoveaWorker worker;
     private final LoadGenerator generator;
     private final PredictionCollector collector;
+    private final String bootstrapServers;
+    private final String deadLetterTopic;
 
     private WorkerRun(
             int threads,
             int maxBatchSize,
             FoveaWorker worker,
             LoadGenerator generator,
-            PredictionCollector collector) {
+            PredictionCollector collector,
+            String bootstrapServers,
+            String deadLetterTopic) {
         this.threads = threads;
         this.maxBatchSize = maxBatchSize;
         this.worker = worker;
         this.generator = generator;
         this.collector = collector;
+        this.bootstrapServers = bootstrapServers;
+        this.deadLetterTopic = deadLetterTopic;
     }
 
     /**
@@ -112,7 +125,7 @@ final class WorkerRun implements AutoCloseable {
             int maxBatchSize,
             int warmUpImages)
             throws InterruptedException {
-        String images = "bench-" + name + "-images";
+        String images = imagesTopic(name);
         String predictions = "bench-" + name + "-predictions";
         String deadLetters = "bench-" + name + "-dlq";
         stack.broker()
@@ -154,7 +167,15 @@ final class WorkerRun implements AutoCloseable {
                             setup.partitions(),
                             setup.workload());
             collector = new PredictionCollector(stack.bootstrapServers(), registry, predictions);
-            WorkerRun run = new WorkerRun(threads, maxBatchSize, worker, generator, collector);
+            WorkerRun run =
+                    new WorkerRun(
+                            threads,
+                            maxBatchSize,
+                            worker,
+                            generator,
+                            collector,
+                            stack.bootstrapServers(),
+                            deadLetters);
             if (warmUpImages > 0) {
                 run.burst("warm-up", warmUpImages);
             }
@@ -171,15 +192,62 @@ final class WorkerRun implements AutoCloseable {
         }
     }
 
+    /** The images topic of the run named {@code name}. */
+    static String imagesTopic(String name) {
+        return "bench-" + name + "-images";
+    }
+
     /**
      * Sends {@code count} images as fast as possible and waits for every prediction: the worker's
      * throughput, from the first image sent to the last prediction received.
      */
     Result burst(String label, int count) throws InterruptedException {
+        return burst(label, count, List.of());
+    }
+
+    /**
+     * As {@link #burst(String, int)}, with a record of {@code between} sent before each image (see
+     * {@link LoadGenerator#burst(String, int, List)}); the result counts and times the images only.
+     */
+    Result burst(String label, int count, List<HostileCorpus.Entry> between)
+            throws InterruptedException {
         BatcherStats before = batcherStats();
-        generator.burst(label, count);
+        generator.burst(label, count, between);
         collector.await(label, count, BURST_TIMEOUT, worker::failure);
         return result(label, count, before);
+    }
+
+    /**
+     * The records on this run's dead-letter topic, once at least {@code expected} are there or 10 s
+     * have passed: a dead letter may still be on its way when the last prediction arrives.
+     */
+    long deadLetters(long expected) throws InterruptedException {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(
+                        props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions =
+                    consumer.partitionsFor(deadLetterTopic).stream()
+                            .map(p -> new TopicPartition(deadLetterTopic, p.partition()))
+                            .toList();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (true) {
+                long count =
+                        consumer.endOffsets(partitions).values().stream()
+                                .mapToLong(Long::longValue)
+                                .sum();
+                if (count >= expected || System.nanoTime() > deadline) {
+                    return count;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /** The error that stopped the worker, or null while it runs. */
+    Throwable failure() {
+        return worker.failure();
     }
 
     /** Sends {@code count} images at a fixed rate and waits for every prediction. */

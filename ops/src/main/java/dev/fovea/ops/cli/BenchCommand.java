@@ -9,6 +9,7 @@ import dev.fovea.ops.bench.BenchPlots;
 import dev.fovea.ops.bench.BenchReport;
 import dev.fovea.ops.bench.BenchResults;
 import dev.fovea.ops.bench.CropBenchmark;
+import dev.fovea.ops.bench.HostileBenchmark;
 import dev.fovea.ops.bench.Workload;
 import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.ops.tools.Nsfwjs;
@@ -47,6 +48,8 @@ import java.util.concurrent.Callable;
             "  5. the batch sizes that ran and the time images waited for them",
             "  6. crops: center, 10crop and 144crop on nsfwjs' Inception v3 and on its",
             "     3-model ensemble, in crops/s (--only-crops: this phase alone)",
+            "  7. hostile input: bursts of the images alone and bursts with a record Fovea",
+            "     must dead-letter before each; valid images/s of both, their ratio",
             "Prints progress and Markdown tables, writes CSV files and PNG plots into",
             "--out, and ends with one key=value line."
         })
@@ -82,6 +85,13 @@ final class BenchCommand implements Callable<Integer> {
                             + " threads 2,8, the baseline at the best thread count only, crops"
                             + " runs of about 8 s.")
     boolean quick;
+
+    @Option(
+            names = "--only-hostile",
+            description =
+                    "Only phase 6 (hostile input), at the most stream threads of --threads: writes"
+                            + " hostile.csv, prints its table and a key=value line.")
+    boolean onlyHostile;
 
     @Option(
             names = "--model",
@@ -283,6 +293,13 @@ final class BenchCommand implements Callable<Integer> {
                         quick,
                         crops,
                         onlyCrops);
+        if (onlyHostile) {
+            HostileBenchmark.Result hostile = new Bench(plan, progress).runHostileOnly();
+            BenchCsv.writeHostileOnly(hostile, out);
+            step("wrote " + out.resolve("hostile.csv"));
+            BenchReport.printHostileOnly(spec.name(), hostile, System.out);
+            return 0;
+        }
         BenchResults results = new Bench(plan, progress).run();
         new BenchCsv(results).write(out);
         step("wrote the CSV files to " + out);

@@ -8,6 +8,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
@@ -51,6 +52,26 @@ public final class ImageProducer implements AutoCloseable {
      */
     public static KafkaProducer<String, ImageEvent> kafkaProducer(
             String bootstrapServers, SchemaRegistryClient registry, Map<String, Object> overrides) {
+        return new KafkaProducer<>(
+                properties(bootstrapServers, overrides),
+                new StringSerializer(),
+                new ConfluentAvroSerializer<>(registry, true));
+    }
+
+    /**
+     * A producer with the settings of {@link #kafkaProducer} that sends keys and values as the
+     * bytes given: for records the Avro serializer refuses to write (not Avro, a wrong magic byte,
+     * a tombstone, a key that is not text).
+     */
+    public static KafkaProducer<byte[], byte[]> rawProducer(
+            String bootstrapServers, Map<String, Object> overrides) {
+        return new KafkaProducer<>(
+                properties(bootstrapServers, overrides),
+                new ByteArraySerializer(),
+                new ByteArraySerializer());
+    }
+
+    private static Properties properties(String bootstrapServers, Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -58,8 +79,7 @@ public final class ImageProducer implements AutoCloseable {
         props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 16 * 1024 * 1024);
         props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         props.putAll(overrides);
-        return new KafkaProducer<>(
-                props, new StringSerializer(), new ConfluentAvroSerializer<>(registry, true));
+        return props;
     }
 
     /** One image to send: its id and the file it comes from. */

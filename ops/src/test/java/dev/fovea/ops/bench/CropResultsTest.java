@@ -186,6 +186,7 @@ class CropResultsTest {
                 List.of(),
                 0,
                 List.of(),
+                null,
                 crops);
     }
 }

@@ -81,16 +81,22 @@ final class BoundedDecoder extends Decoder {
 
     private int checkLength(
             long claimed, LongToIntFunction avroCheck, ToIntFunction<Limits> limit) {
+        if (claimed < 0) {
+            // Avro's own check says "Malformed data", which tells the producer nothing.
+            throw new LengthLimitException(
+                    "a length prefix is negative (" + claimed + "): not a valid record");
+        }
         if (claimed > valueLength) {
             throw new LengthLimitException(
                     "a length prefix claims "
                             + claimed
-                            + " bytes, over the limit of "
+                            + " bytes, more than the "
                             + valueLength
-                            + " bytes (the whole Avro body): not a valid record");
+                            + " bytes of the whole Avro body: the value was cut short, or is not"
+                            + " a valid record");
         }
         try {
-            return avroCheck.applyAsInt(claimed); // also refuses negative lengths
+            return avroCheck.applyAsInt(claimed);
         } catch (SystemLimitException e) {
             throw new LengthLimitException(
                     "a length prefix claims "

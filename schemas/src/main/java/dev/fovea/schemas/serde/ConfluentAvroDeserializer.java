@@ -5,6 +5,7 @@ import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.schemas.registry.UnsupportedSchemaTypeException;
 
+import org.apache.avro.InvalidNumberEncodingException;
 import org.apache.avro.Schema;
 import org.apache.avro.SystemLimitException;
 import org.apache.avro.io.DatumReader;
@@ -15,6 +16,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -132,7 +134,8 @@ public class ConfluentAvroDeserializer<T extends SpecificRecord> implements Dese
                             + " collection items): not a valid record",
                     e);
         } catch (IOException | RuntimeException e) {
-            throw new WireFormatException(undecodable(topic, id, length) + ": " + e, e);
+            throw new WireFormatException(
+                    undecodable(topic, id, length) + ": " + whatIsWrong(e), e);
         }
         throw new WireFormatException(
                 undecodable(topic, id, length)
@@ -157,6 +160,27 @@ public class ConfluentAvroDeserializer<T extends SpecificRecord> implements Dese
                             + e.getMessage(),
                     e);
         }
+    }
+
+    /**
+     * What Avro's exception means for the producer, in words: the exceptions themselves say little
+     * (an {@link EOFException} has no message at all) and name library classes the producer never
+     * used.
+     */
+    private static String whatIsWrong(Exception e) {
+        if (e instanceof EOFException) {
+            return "the bytes end in the middle of the record: the value was cut short, or is not"
+                    + " Avro written with that schema";
+        }
+        if (e instanceof InvalidNumberEncodingException) {
+            return "an int or long runs over its 5 or 10 bytes: not a valid record";
+        }
+        if (e instanceof IndexOutOfBoundsException) {
+            return "a union branch or enum symbol index is out of range: not a valid record";
+        }
+        String message = e.getMessage();
+        return (message == null || message.isBlank() ? e.getClass().getSimpleName() : message)
+                + ": not a valid record";
     }
 
     private static String undecodable(String topic, int id, int length) {

@@ -343,6 +343,47 @@ class ConfluentAvroSerdeTest {
                 e.getMessage()
                         .contains("does not decode as Avro with its writer schema (id " + id + ")"),
                 e.getMessage());
+        assertTrue(
+                e.getMessage().endsWith(": a length prefix is negative (-1): not a valid record"),
+                e.getMessage());
+    }
+
+    @Test
+    void shouldSayARecordIsCutShortRatherThanGiveAnEmptyEofException() {
+        byte[] framed = serde(ImageEvent.class).serializer().serialize(TOPIC, Records.imageEvent());
+        byte[] cut = Arrays.copyOf(framed, framed.length - 4);
+
+        WireFormatException e =
+                assertThrows(
+                        WireFormatException.class, () -> deserializer().deserialize(TOPIC, cut));
+
+        // EOFException has no message: the dead letter said only "java.io.EOFException".
+        assertTrue(
+                e.getMessage()
+                        .endsWith(
+                                ": the bytes end in the middle of the record: the value was"
+                                        + " cut short, or is not Avro written with that schema"),
+                e.getMessage());
+        assertFalse(e.getMessage().contains("Exception"), e.getMessage());
+    }
+
+    @Test
+    void shouldSayAUnionIndexIsOutOfRangeInWordsNotAsAJavaException() {
+        int id = client.register(SUBJECT, ImageEvent.getClassSchema());
+        // id "x", empty data, then contentType's union branch 4 of its 2.
+        byte[] badUnion = {0, 0, 0, 0, (byte) id, 0x02, 'x', 0x00, 0x08};
+
+        WireFormatException e =
+                assertThrows(
+                        WireFormatException.class,
+                        () -> deserializer().deserialize(TOPIC, badUnion));
+
+        assertTrue(
+                e.getMessage()
+                        .endsWith(
+                                ": a union branch or enum symbol index is out of range:"
+                                        + " not a valid record"),
+                e.getMessage());
     }
 
     @Test

@@ -5,7 +5,6 @@ import dev.fovea.topology.CropScores;
 import dev.fovea.topology.crops.Crop;
 import dev.fovea.topology.image.DecodedImage;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -40,12 +39,12 @@ public record ImageWork(
         return failure != null;
     }
 
-    /** The image id: from the event when it parsed, else the record key, else null. */
+    /**
+     * The image id: from the event when it parsed, else from the record key (see {@link
+     * SourceRecord#keyAsImageId()}), else null.
+     */
     public String imageId() {
-        if (event != null) {
-            return event.getId();
-        }
-        return source.key() == null ? null : new String(source.key(), StandardCharsets.UTF_8);
+        return event != null ? event.getId() : source.keyAsImageId();
     }
 
     ImageWork withEvent(ImageEvent parsed) {

@@ -114,6 +114,12 @@ public final class Publications {
         byte[] value = source.value();
         boolean copyValue = value != null && value.length <= settings.maxDeadLetterValueBytes();
         String message = work.failure().message();
+        if (work.event() == null && source.keyIsNotUtf8()) {
+            message +=
+                    String.format(
+                            " (the key, %d bytes, is not UTF-8: imageId shows it in hex after %s)",
+                            source.key().length, SourceRecord.HEX_KEY_PREFIX);
+        }
         if (value != null && !copyValue) {
             message +=
                     String.format(
