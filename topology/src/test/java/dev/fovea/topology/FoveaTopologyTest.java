@@ -310,6 +310,47 @@ class FoveaTopologyTest {
         assertTrue(d.getMessage().contains("tombstone"), d.getMessage());
     }
 
+    /**
+     * A dead letter that copied a 700 KB key (as key and as image id) next to the original value
+     * would be too large to send, and the worker would stop on that record at every restart.
+     */
+    @Test
+    void shouldKeepADeadLetterSmallWhateverTheSizeOfTheKey() {
+        byte[] huge = "k".repeat(700_000).getBytes(StandardCharsets.UTF_8);
+        images.pipeInput(huge, (byte[]) null);
+
+        DeadLetter d = deadLetters.readValue();
+        assertEquals("INVALID_RECORD", d.getReason());
+        assertNull(d.getKey(), "a key over 64 KiB is not copied");
+        assertEquals(1024, d.getImageId().length());
+        assertTrue(d.getImageId().endsWith("\u2026"), "the cut is marked");
+        assertTrue(
+                d.getMessage().contains("the key, 700000 bytes, is over 65536 and was not copied")
+                        && d.getMessage().contains("imageId cut to 1024 characters"),
+                d.getMessage());
+    }
+
+    @Test
+    void shouldDeadLetterAnEventWhoseIdOrAttributesAreTooLargeToRepeatInAPrediction()
+            throws IOException {
+        byte[] png = png(4, 4, Color.RED);
+        images.pipeInput(key("long-id"), event("x".repeat(5000), png, Map.of()));
+        images.pipeInput(
+                key("fat-attributes"), event("fat", png, Map.of("note", "y".repeat(70_000))));
+        images.pipeInput(key("fine"), event("fine", png, Map.of("note", "y".repeat(1000))));
+
+        List<DeadLetter> letters = deadLetters.readValuesToList();
+        assertEquals(2, letters.size());
+        assertEquals("INVALID_RECORD", letters.get(0).getReason());
+        assertEquals(
+                "the id has 5000 characters, over the limit of 1024", letters.get(0).getMessage());
+        assertEquals("long-id", letters.get(0).getImageId());
+        assertTrue(
+                letters.get(1).getMessage().startsWith("the attributes take 70004 bytes"),
+                letters.get(1).getMessage());
+        assertEquals("fine", predictions.readValue().getImageId());
+    }
+
     @Test
     void shouldDeadLetterAnImageOverTheByteLimitBeforeDecodingIt() throws IOException {
         decoder = new JdkImageDecoder(new DecoderLimits(100, 10_000_000L, 20));

@@ -44,7 +44,26 @@ public record ImageWork(
      * SourceRecord#keyAsImageId()}), else null.
      */
     public String imageId() {
-        return event != null ? event.getId() : source.keyAsImageId();
+        return clipped(event != null ? event.getId() : source.keyAsImageId());
+    }
+
+    /**
+     * The most characters of an image id that are published. Ids of events that parse are checked
+     * against it (ParseEvent); ids made from the keys of records that did not are cut to it, so a
+     * dead letter stays small enough to send whatever came in.
+     */
+    public static final int MAX_ID_CHARS = 1024;
+
+    static String clipped(String id) {
+        return id == null || id.length() <= MAX_ID_CHARS
+                ? id
+                : id.substring(0, MAX_ID_CHARS - 1) + "\u2026";
+    }
+
+    /** Whether {@link #imageId()} is cut short. */
+    boolean imageIdClipped() {
+        String id = event != null ? event.getId() : source.keyAsImageId();
+        return id != null && id.length() > MAX_ID_CHARS;
     }
 
     ImageWork withEvent(ImageEvent parsed) {

@@ -14,6 +14,9 @@ import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
 /**
  * Stage 1: raw bytes to an {@link ImageEvent}. Parsing happens here rather than in the source's
  * deserializer because a deserialization handler can only skip or fail; here a record that does not
@@ -61,7 +64,8 @@ public final class ParseEvent implements FixedKeyProcessor<byte[], byte[], Image
             ImageEvent event =
                     deserializer.deserialize(
                             work.source().topic(), record.headers(), record.value());
-            return work.withEvent(event);
+            Failure oversized = oversized(event);
+            return oversized == null ? work.withEvent(event) : work.failedWith(oversized);
         } catch (RegistryUnavailableException dependencyDown) {
             // Not the record's fault: failing the stream thread leaves the offset uncommitted, so
             // the
@@ -78,5 +82,39 @@ public final class ParseEvent implements FixedKeyProcessor<byte[], byte[], Image
             return work.failedWith(
                     new Failure(Reason.INVALID_RECORD, notAnImageEvent.getMessage()));
         }
+    }
+
+    /** The most bytes of attributes (keys and values, UTF-8) an event may carry. */
+    static final int MAX_ATTRIBUTE_BYTES = 64 * 1024;
+
+    /**
+     * Every prediction repeats the event's id (also as its key) and attributes: an event whose id
+     * or attributes are huge would make a prediction too large to send, and a record that cannot be
+     * answered stops the worker on every restart. Such an event is the producer's mistake.
+     */
+    private static Failure oversized(ImageEvent event) {
+        if (event.getId().length() > ImageWork.MAX_ID_CHARS) {
+            return new Failure(
+                    Reason.INVALID_RECORD,
+                    String.format(
+                            "the id has %d characters, over the limit of %d",
+                            event.getId().length(), ImageWork.MAX_ID_CHARS));
+        }
+        long bytes = 0;
+        for (Map.Entry<String, String> a : event.getAttributes().entrySet()) {
+            bytes += utf8Length(a.getKey()) + utf8Length(a.getValue());
+        }
+        if (bytes > MAX_ATTRIBUTE_BYTES) {
+            return new Failure(
+                    Reason.INVALID_RECORD,
+                    String.format(
+                            "the attributes take %d bytes, over the limit of %d",
+                            bytes, MAX_ATTRIBUTE_BYTES));
+        }
+        return null;
+    }
+
+    private static long utf8Length(String s) {
+        return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
     }
 }

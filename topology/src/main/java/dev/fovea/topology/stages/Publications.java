@@ -120,6 +120,17 @@ public final class Publications {
                             " (the key, %d bytes, is not UTF-8: imageId shows it in hex after %s)",
                             source.key().length, SourceRecord.HEX_KEY_PREFIX);
         }
+        boolean copyKey =
+                source.key() != null && source.key().length <= SourceRecord.MAX_KEY_COPY_BYTES;
+        if (source.key() != null && !copyKey) {
+            message +=
+                    String.format(
+                            " (the key, %d bytes, is over %d and was not copied)",
+                            source.key().length, SourceRecord.MAX_KEY_COPY_BYTES);
+        }
+        if (work.imageIdClipped()) {
+            message += String.format(" (imageId cut to %d characters)", ImageWork.MAX_ID_CHARS);
+        }
         if (value != null && !copyValue) {
             message +=
                     String.format(
@@ -135,7 +146,7 @@ public final class Publications {
                 .setPartition(source.partition())
                 .setOffset(source.offset())
                 .setTimestamp(Instant.ofEpochMilli(source.timestamp()))
-                .setKey(source.key() == null ? null : ByteBuffer.wrap(source.key()))
+                .setKey(copyKey ? ByteBuffer.wrap(source.key()) : null)
                 .setValue(copyValue ? ByteBuffer.wrap(value) : null)
                 .setWorker(settings.workerId())
                 .setFailedAt(clock.instant())

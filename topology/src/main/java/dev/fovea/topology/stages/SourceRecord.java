@@ -13,6 +13,14 @@ import java.util.HexFormat;
 public record SourceRecord(
         String topic, int partition, long offset, long timestamp, byte[] key, byte[] value) {
 
+    /**
+     * The longest key a dead letter copies. Kafka keys may be as large as values, and a dead letter
+     * carries the original value (up to dead.letter.max.value.bytes), the key and the image id:
+     * without this bound a huge key alone would make the dead letter too large to send, and a
+     * record that cannot be answered stops the worker on every restart.
+     */
+    public static final int MAX_KEY_COPY_BYTES = 64 * 1024;
+
     /** Marks an image id made from a key that is not UTF-8 text: its bytes in hex follow. */
     public static final String HEX_KEY_PREFIX = "0x";
 
