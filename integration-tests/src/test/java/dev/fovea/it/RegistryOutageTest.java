@@ -83,8 +83,7 @@ class RegistryOutageTest {
         hangingUp.awaitConnections(3, PATIENCE);
         assertFalse(starting.isDone(), "the worker must wait for the registry, not fail");
         hangingUp.close();
-        LocalSchemaRegistry registry =
-                LocalSchemaRegistry.start("127.0.0.1", hangingUp.port(), registryData);
+        LocalSchemaRegistry registry = startRegistry(hangingUp.port(), registryData);
         FoveaWorker worker = starting.get(2, TimeUnit.MINUTES);
         try {
             assertTrue(worker.awaitRunning(Duration.ofMinutes(1)), "worker did not reach RUNNING");
@@ -112,7 +111,7 @@ class RegistryOutageTest {
             assertEquals(KafkaStreams.State.RUNNING, worker.state(), "waiting, not failed");
 
             // ...and is answered once the registry is back.
-            registry = LocalSchemaRegistry.start("127.0.0.1", hangingUp.port(), registryData);
+            registry = startRegistry(hangingUp.port(), registryData);
             awaitPredictions(client, topics, Set.of("outage-newer"));
             assertEquals(0, endOffset(topics.deadLetters()), "no image was dead-lettered");
         } finally {
@@ -218,6 +217,27 @@ class RegistryOutageTest {
                     .partitionResult(partition)
                     .get()
                     .offset();
+        }
+    }
+
+    /**
+     * The registry on the port the worker was told about. Once in CI, on a loaded machine, binding
+     * it right after the hanging-up listener closed failed with "Address already in use" (the
+     * worker's connections were still being torn down): retry for a while rather than flake.
+     */
+    private static LocalSchemaRegistry startRegistry(int port, Path data)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try {
+                return LocalSchemaRegistry.start("127.0.0.1", port, data);
+            } catch (java.io.UncheckedIOException e) {
+                if (!(e.getCause() instanceof java.net.BindException)
+                        || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(200);
+            }
         }
     }
 
