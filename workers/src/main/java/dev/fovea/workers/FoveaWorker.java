@@ -83,9 +83,11 @@ public final class FoveaWorker implements AutoCloseable {
     }
 
     /**
-     * Checks the registry, the broker and the topics, loads the model, and starts processing. The
-     * checks come first: a wrong setting is reported in milliseconds, not after the seconds a model
-     * takes to load.
+     * Checks the model's files, the registry, the broker and the topics, loads the model, and
+     * starts processing. The checks come first: a wrong setting is reported in milliseconds, not
+     * after the seconds a model takes to load; and the model's files before the dependencies, which
+     * may be retried for {@code startup.timeout.ms}. Kafka Streams is created only once the model
+     * has loaded: a worker whose model fails never joins the group.
      *
      * @throws dev.fovea.workers.runtime.ModelLoadException if the model cannot be served
      * @throws StartupException if a dependency is missing or unreachable
@@ -93,13 +95,13 @@ public final class FoveaWorker implements AutoCloseable {
      */
     public static FoveaWorker start(WorkerConfig config) {
         log.info("worker settings: {}", config.describe());
+        EnsembleSpec model = EnsembleSpec.resolve(config);
         SchemaRegistryClient registry =
                 HttpSchemaRegistryClient.fromConfig(config.registryClientConfigs());
         Preflight.registryReady(registry, config);
         Map<String, Object> props = streamsProperties(config);
         Preflight.kafkaReachable(config, props);
-        EnsembleClassifier classifier =
-                EnsembleClassifier.load(EnsembleSpec.resolve(config), batching(config));
+        EnsembleClassifier classifier = EnsembleClassifier.load(model, batching(config));
         try {
             // Once running, a record with a schema id not fetched yet waits for the registry.
             RegistryRetry registryRetry =

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 
 /**
  * The {@link Classifier} a worker serves: the SavedModels of its members (one, for a single model),
@@ -41,16 +42,46 @@ public final class EnsembleClassifier implements Classifier, AutoCloseable {
      */
     public static EnsembleClassifier load(
             EnsembleSpec spec, SavedModelClassifier.Batching batching) {
+        return load(spec, batching, SavedModelClassifier::load);
+    }
+
+    /**
+     * {@link #load(EnsembleSpec, SavedModelClassifier.Batching)}, each member loaded by {@code
+     * loader}: a test's, which keeps the members it loaded to check that a failure closes them.
+     */
+    static EnsembleClassifier load(
+            EnsembleSpec spec,
+            SavedModelClassifier.Batching batching,
+            BiFunction<ModelSpec, SavedModelClassifier.Batching, SavedModelClassifier> loader) {
         List<SavedModelClassifier> models = new ArrayList<>();
         try {
-            for (EnsembleSpec.MemberSpec member : spec.members()) {
+            List<EnsembleSpec.MemberSpec> members = spec.members();
+            for (int m = 0; m < members.size(); m++) {
+                EnsembleSpec.MemberSpec member = members.get(m);
                 SavedModelClassifier.Batching own =
                         new SavedModelClassifier.Batching(
                                 batching.maxBatchSize(),
                                 batching.maxQueueDelay(),
                                 Math.multiplyExact(batching.maxInFlight(), member.crops().count()),
                                 batching.timeout());
-                models.add(SavedModelClassifier.load(member.model(), own));
+                try {
+                    models.add(loader.apply(member.model(), own));
+                } catch (ModelLoadException e) {
+                    if (members.size() == 1) {
+                        throw e;
+                    }
+                    // The position says which entry of ensemble.members to fix.
+                    throw new ModelLoadException(
+                            "ensemble member "
+                                    + (m + 1)
+                                    + " of "
+                                    + members.size()
+                                    + " ("
+                                    + member.model().name()
+                                    + "): "
+                                    + e.getMessage(),
+                            e);
+                }
             }
             checkLabelSpace(models);
         } catch (RuntimeException e) {

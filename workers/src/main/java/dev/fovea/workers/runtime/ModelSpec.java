@@ -1,5 +1,9 @@
 package dev.fovea.workers.runtime;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+
 import dev.fovea.models.Labels;
 import dev.fovea.models.ModelMetadata;
 import dev.fovea.workers.config.WorkerConfig;
@@ -17,6 +21,7 @@ import java.util.function.Function;
  * config leaves open, from the {@code fovea-model.json} the model tool writes beside a model.
  *
  * @param labels one per class, or null to use {@code class_N}
+ * @param labelsFile where {@code labels} come from, to name in errors; null when they are null
  */
 public record ModelSpec(
         Path dir,
@@ -26,6 +31,7 @@ public record ModelSpec(
         boolean outputsLogits,
         ResizeMode resize,
         List<String> labels,
+        Path labelsFile,
         String signature,
         int intraOpThreads,
         String gpuVisibleDevices,
@@ -63,12 +69,22 @@ public record ModelSpec(
                             + (applySettings
                                     ? WorkerConfig.MODEL_PATH + " (FOVEA_MODEL_PATH)"
                                     : WorkerConfig.ENSEMBLE_MEMBERS + " (FOVEA_ENSEMBLE_MEMBERS)")
-                            + " to SavedModel directories, or build one with "
+                            + (applySettings
+                                    ? " to a SavedModel directory"
+                                    : " to SavedModel directories")
+                            + ", or build one with "
                             + "./fovea model build --arch inception_v3 --out "
                             + dir);
         }
         if (!Files.isRegularFile(dir.resolve("saved_model.pb"))) {
-            throw new ModelLoadException(dir + " is not a SavedModel: it has no saved_model.pb");
+            throw new ModelLoadException(
+                    dir
+                            + " is not a SavedModel: it has no saved_model.pb; point "
+                            + (applySettings
+                                    ? WorkerConfig.MODEL_PATH
+                                    : WorkerConfig.ENSEMBLE_MEMBERS)
+                            + " at the directory that holds saved_model.pb and variables/, as"
+                            + " ./fovea model build or ./fovea model import writes it");
         }
         ModelMetadata meta = readMetadata(dir);
         Setting setting = new Setting(config, meta, dir, applySettings);
@@ -98,7 +114,9 @@ public record ModelSpec(
         }
         String output = setting.pick(WorkerConfig.MODEL_OUTPUT, ModelMetadata::output);
         String resize = setting.pick(WorkerConfig.MODEL_RESIZE, ModelMetadata::resize);
-        String labelsFile = setting.pick(WorkerConfig.MODEL_LABELS, ModelMetadata::labels);
+        String labelsSetting = setting.pick(WorkerConfig.MODEL_LABELS, ModelMetadata::labels);
+        Path labelsFile = dir.resolve(orElse(labelsSetting, Labels.FILE_NAME));
+        List<String> labels = readLabels(labelsFile, labelsSetting != null);
         return new ModelSpec(
                 dir,
                 orElse(
@@ -115,7 +133,8 @@ public record ModelSpec(
                         WorkerConfig.MODEL_RESIZE,
                         orElse(resize, ModelMetadata.HALF_PIXEL),
                         ResizeMode::parse),
-                readLabels(dir.resolve(orElse(labelsFile, Labels.FILE_NAME)), labelsFile != null),
+                labels,
+                labels == null ? null : labelsFile,
                 config.getString(WorkerConfig.MODEL_SIGNATURE),
                 config.getInt(WorkerConfig.INFERENCE_THREADS),
                 config.getString(WorkerConfig.GPU_VISIBLE_DEVICES),
@@ -164,17 +183,50 @@ public record ModelSpec(
         if (!ModelMetadata.isModelDirectory(dir)) {
             return null;
         }
+        Path file = dir.resolve(ModelMetadata.FILE_NAME);
         try {
             return ModelMetadata.read(dir);
+        } catch (JsonMappingException e) {
+            throw new ModelLoadException(file + " " + metadataProblem(e) + "; " + REWRITE, e);
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new ModelLoadException(
+                    file
+                            + " is not valid JSON ("
+                            + firstLine(e.getOriginalMessage())
+                            + (at == null
+                                    ? ""
+                                    : " at line " + at.getLineNr() + ", column " + at.getColumnNr())
+                            + "); "
+                            + REWRITE,
+                    e);
         } catch (IOException e) {
             throw new ModelLoadException(
-                    dir.resolve(ModelMetadata.FILE_NAME)
-                            + " cannot be read ("
-                            + firstLine(e.getMessage())
-                            + "); a model written by an older Fovea needs building or importing"
-                            + " again",
-                    e);
+                    file + " cannot be read (" + firstLine(e.getMessage()) + ")", e);
         }
+    }
+
+    /** How to get a metadata file that reads: only the model tool writes one whole. */
+    private static final String REWRITE =
+            "build or import the model again (./fovea model build, ./fovea model import), or"
+                    + " delete the file and give the model.* settings instead";
+
+    /**
+     * Which field is wrong, in words: Jackson's own message names its class and feature flags, and
+     * leaves out the field's name when it is missing.
+     */
+    private static String metadataProblem(JsonMappingException e) {
+        List<JsonMappingException.Reference> path = e.getPath();
+        String field = path.isEmpty() ? null : path.get(path.size() - 1).getFieldName();
+        String original = firstLine(e.getOriginalMessage());
+        if (field == null) {
+            return "is not a Fovea model description (" + original + ")";
+        }
+        if (original.startsWith("Missing creator property")
+                || original.startsWith("Null value for creator property")) {
+            return "has no '" + field + "' (a model written by an older Fovea, or edited)";
+        }
+        return "has an invalid '" + field + "' (" + original + ")";
     }
 
     private static List<String> readLabels(Path file, boolean required) {
@@ -188,7 +240,7 @@ public record ModelSpec(
             return Labels.read(file);
         } catch (IOException e) {
             throw new ModelLoadException(
-                    "cannot read labels file " + file + ": " + e.getMessage(), e);
+                    "cannot read labels file " + file + " (" + firstLine(e.getMessage()) + ")", e);
         }
     }
 

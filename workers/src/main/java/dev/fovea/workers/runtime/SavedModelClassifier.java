@@ -13,7 +13,9 @@ import org.tensorflow.SavedModelBundle;
 import org.tensorflow.Session;
 import org.tensorflow.Signature;
 import org.tensorflow.Tensor;
+import org.tensorflow.exceptions.TFFailedPreconditionException;
 import org.tensorflow.exceptions.TFInvalidArgumentException;
+import org.tensorflow.exceptions.TFOutOfRangeException;
 import org.tensorflow.exceptions.TensorFlowException;
 import org.tensorflow.ndarray.Shape;
 import org.tensorflow.ndarray.buffer.FloatDataBuffer;
@@ -23,6 +25,8 @@ import org.tensorflow.proto.GPUOptions;
 import org.tensorflow.types.TFloat32;
 
 import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +42,15 @@ import java.util.stream.Collectors;
  */
 public final class SavedModelClassifier implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SavedModelClassifier.class);
+
+    private static final String SERVE_TAG = "serve";
+    private static final String SAVED_MODEL_FILE = "saved_model.pb";
+    private static final String VARIABLES_DIR = "variables";
+
+    /** How to replace a model whose files are damaged. */
+    private static final String REBUILD =
+            "copy the whole model directory again, or rebuild it with ./fovea model build or"
+                    + " ./fovea model import";
 
     private final ModelSpec spec;
     private final SavedModelBundle bundle;
@@ -71,55 +84,57 @@ public final class SavedModelClassifier implements AutoCloseable {
         Signature.TensorDescription input = single(signature.getInputs(), "input", spec);
         Signature.TensorDescription output = single(signature.getOutputs(), "output", spec);
         Shape shape = input.shape;
-        if (input.dataType != DataType.DT_FLOAT
-                || shape.numDimensions() != 4
-                || shape.size(3) != 3
-                || shape.size(1) <= 0
-                || shape.size(2) <= 0) {
+        String inputProblem = inputProblem(input);
+        if (inputProblem != null) {
             throw new ModelLoadException(
                     "model "
                             + spec.dir()
                             + ": input '"
                             + input.name
-                            + "' is "
-                            + input.dataType
-                            + " "
-                            + shape
-                            + "; Fovea needs a float image batch [-1,H,W,3] with H and W known");
+                            + "' "
+                            + inputProblem
+                            + "; Fovea feeds a float batch of square RGB images, [-1,H,W,3] with"
+                            + " H = W known: export the model with such an input"
+                            + inspect(spec));
         }
-        if (shape.size(1) != shape.size(2)) {
-            throw new ModelLoadException(
-                    "model "
-                            + spec.dir()
-                            + ": input "
-                            + shape
-                            + " is not square, which "
-                            + "Fovea does not serve yet");
-        }
-        this.inputName = input.name;
-        this.outputName = output.name;
-        this.height = (int) shape.size(1);
-        this.width = (int) shape.size(2);
-        this.classes = (int) output.shape.size(output.shape.numDimensions() - 1);
-        if (classes <= 0) {
+        Shape scores = output.shape;
+        if (output.dataType != DataType.DT_FLOAT
+                || scores.numDimensions() != 2
+                || scores.size(1) <= 0) {
             throw new ModelLoadException(
                     "model "
                             + spec.dir()
                             + ": output '"
                             + output.name
-                            + "' has shape "
-                            + output.shape
-                            + "; Fovea needs [-1,classes]");
+                            + "' is "
+                            + output.dataType
+                            + " "
+                            + scores
+                            + "; Fovea reads float scores [-1,classes], one row per image with"
+                            + " the class count known: export the model with such an output"
+                            + inspect(spec));
         }
+        this.inputName = input.name;
+        this.outputName = output.name;
+        this.height = (int) shape.size(1);
+        this.width = (int) shape.size(2);
+        this.classes = (int) scores.size(1);
         if (spec.labels() != null && spec.labels().size() != classes) {
             throw new ModelLoadException(
-                    "model "
+                    "labels file "
+                            + spec.labelsFile()
+                            + " has "
+                            + spec.labels().size()
+                            + " labels but model "
                             + spec.dir()
                             + " has "
                             + classes
-                            + " classes but its labels file has "
-                            + spec.labels().size()
-                            + " lines");
+                            + " classes (output '"
+                            + output.name
+                            + "' "
+                            + scores
+                            + "): give one label per line, one line per class, in class index"
+                            + " order");
         }
         this.labels = spec.labels() != null ? spec.labels() : generatedLabels(classes);
     }
@@ -149,16 +164,11 @@ public final class SavedModelClassifier implements AutoCloseable {
         try {
             bundle =
                     SavedModelBundle.loader(spec.dir().toString())
-                            .withTags("serve")
+                            .withTags(SERVE_TAG)
                             .withConfigProto(config)
                             .load();
         } catch (TensorFlowException e) {
-            throw new ModelLoadException(
-                    "cannot load the SavedModel at "
-                            + spec.dir()
-                            + " with tag 'serve': "
-                            + firstLine(e.getMessage()),
-                    e);
+            throw loadFailure(spec.dir(), e);
         }
         SavedModelClassifier classifier;
         try {
@@ -409,9 +419,32 @@ public final class SavedModelClassifier implements AutoCloseable {
         // Any format will do: these pixels come from no file.
         try {
             run(new DecodedImage(width, height, grey, ImageFormat.PNG), Crop.whole(width, height));
-        } catch (InferenceException e) {
+        } catch (InferenceException | TensorFlowException e) {
+            Path index = spec.dir().resolve(VARIABLES_DIR).resolve("variables.index");
+            if (e instanceof TFFailedPreconditionException && !Files.isRegularFile(index)) {
+                // TensorFlow loads a SavedModel without variables/variables.index as a model
+                // without weights: its variables stay uninitialised, which shows only now.
+                throw new ModelLoadException(
+                        index
+                                + " is missing, so the weights of model "
+                                + spec.dir()
+                                + " were not restored ("
+                                + firstLine(e.getMessage())
+                                + "); "
+                                + REBUILD,
+                        e);
+            }
+            // Any other TensorFlow error here is the model's: the input is a plain grey image.
             throw new ModelLoadException(
-                    "model " + spec.dir() + " fails on a blank image: " + e.getMessage(), e);
+                    "model "
+                            + spec.dir()
+                            + " fails on a blank image ("
+                            + firstLine(e.getMessage())
+                            + "); check it with ./fovea model inspect "
+                            + spec.dir()
+                            + ", or "
+                            + REBUILD,
+                    e);
         }
     }
 
@@ -438,7 +471,89 @@ public final class SavedModelClassifier implements AutoCloseable {
                                                 + bundle.signatures().stream()
                                                         .map(Signature::key)
                                                         .collect(Collectors.toList())
-                                                + " (set model.signature)"));
+                                                + ": set model.signature to one of them"));
+    }
+
+    /** What is wrong with the input for Fovea to feed it images, or null if nothing is. */
+    private static String inputProblem(Signature.TensorDescription input) {
+        Shape shape = input.shape;
+        String described = "(" + input.dataType + " " + shape + ")";
+        if (input.dataType != DataType.DT_FLOAT) {
+            return "is not float " + described;
+        }
+        if (shape.numDimensions() != 4) {
+            return "has rank " + shape.numDimensions() + ", not 4 " + described;
+        }
+        if (shape.size(3) != 3) {
+            return "has " + shape.size(3) + " channels, not 3 " + described;
+        }
+        if (shape.size(1) <= 0 || shape.size(2) <= 0) {
+            return "has no fixed height and width " + described;
+        }
+        if (shape.size(1) != shape.size(2)) {
+            return "is not square " + described;
+        }
+        return null;
+    }
+
+    private static String inspect(ModelSpec spec) {
+        return " (./fovea model inspect " + spec.dir() + " shows its signature)";
+    }
+
+    /**
+     * Which part of the model directory TensorFlow could not read, in one line: its own message
+     * runs to several, with graph nodes, and names no directory for the weights.
+     */
+    private static ModelLoadException loadFailure(Path dir, TensorFlowException e) {
+        String message = String.valueOf(e.getMessage());
+        String first = firstLine(message);
+        Path graph = dir.resolve(SAVED_MODEL_FILE);
+        Path variables = dir.resolve(VARIABLES_DIR);
+        if (message.contains("meta graph def matching supplied tags")) {
+            return new ModelLoadException(
+                    graph
+                            + " has no graph tagged '"
+                            + SERVE_TAG
+                            + "' ("
+                            + first
+                            + "): export the model with that tag, as ./fovea model build and"
+                            + " ./fovea model import do",
+                    e);
+        }
+        // A checkpoint that cannot be restored fails in the saver's restore op, or names its file.
+        if (message.contains("Restore") || message.contains(variables.toString())) {
+            return new ModelLoadException(
+                    "the weights of model "
+                            + dir
+                            + " cannot be restored from "
+                            + variables
+                            + " ("
+                            + first
+                            + "): its files are truncated or corrupt; "
+                            + REBUILD,
+                    e);
+        }
+        // Before the restore, TensorFlow reads only the graph: a parse error names it, a read past
+        // its end (a length in the bytes that runs over) does not.
+        if (message.contains(graph.toString()) || e instanceof TFOutOfRangeException) {
+            return new ModelLoadException(
+                    graph
+                            + " is not a readable SavedModel graph ("
+                            + first.replace(graph.toString(), "the file")
+                            + "): it is corrupt or truncated; "
+                            + REBUILD,
+                    e);
+        }
+        return new ModelLoadException(
+                "cannot load the SavedModel at "
+                        + dir
+                        + " with tag '"
+                        + SERVE_TAG
+                        + "' ("
+                        + first
+                        + "); "
+                        + REBUILD,
+                e);
     }
 
     private static Signature.TensorDescription single(

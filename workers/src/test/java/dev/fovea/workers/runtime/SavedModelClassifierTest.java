@@ -147,41 +147,6 @@ class SavedModelClassifierTest {
     }
 
     @Test
-    void shouldSayHowToGetAModelWhenTheDirectoryIsMissing() {
-        Path missing = dir.resolve("nowhere");
-        String message = resolveFailure(missing.toString());
-        assertTrue(
-                message.contains(missing.toString()) && message.contains("./fovea model build"),
-                message);
-    }
-
-    @Test
-    void shouldRefuseADirectoryThatIsNotASavedModel() throws IOException {
-        Path empty = Files.createDirectories(dir.resolve("empty"));
-        String message = resolveFailure(empty.toString());
-        assertTrue(message.contains("saved_model.pb"), message);
-    }
-
-    @Test
-    void shouldRefuseLabelsThatDoNotMatchTheClasses() throws IOException {
-        Path labels = dir.resolve("three-labels.txt");
-        Files.write(labels, List.of("a", "b", "c"));
-        ModelLoadException e =
-                assertThrows(
-                        ModelLoadException.class,
-                        () ->
-                                SavedModelClassifier.load(
-                                        ModelSpec.resolve(
-                                                config(
-                                                        Map.of(
-                                                                WorkerConfig.MODEL_LABELS,
-                                                                labels.toString())))));
-        assertTrue(
-                e.getMessage().contains("5 classes") && e.getMessage().contains("3 lines"),
-                e.getMessage());
-    }
-
-    @Test
     void shouldAskForThePreprocessingOfAModelFoveaDidNotMake() throws IOException {
         Path foreign = dir.resolve("foreign");
         copy(model, foreign);
