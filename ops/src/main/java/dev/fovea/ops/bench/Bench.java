@@ -171,7 +171,7 @@ public final class Bench {
 
     /**
      * The crops phase, at {@code --crop-threads}, else the best end-to-end thread count ({@code
-     * best}; 0 when that phase did not run), else {@link CropBenchmark#DEFAULT_THREADS}.
+     * best}; 0 when that phase did not run), else as many as the max batch size.
      */
     private CropResults measureCrops(CropBenchmark bench, LocalStack stack, int best)
             throws InterruptedException {
@@ -184,8 +184,10 @@ public final class Bench {
             threads = best;
             reason = "the best end-to-end thread count";
         } else {
-            threads = CropBenchmark.DEFAULT_THREADS;
-            reason = "fixed: no end-to-end runs to take it from";
+            // center's batches fill from stream threads alone, 10crop's from its crops: fewer
+            // threads than a batch would charge center for small batches and flatter the ratio.
+            threads = plan.maxBatchSize();
+            reason = "as many as the max batch size, so that center can fill its batches";
         }
         return bench.run(stack, threads, reason);
     }

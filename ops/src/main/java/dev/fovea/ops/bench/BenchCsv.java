@@ -103,9 +103,20 @@ public final class BenchCsv {
 
     /** Each model of the crops runs alone, on full batches. */
     static Csv cropModels(CropResults c) {
-        Csv csv = new Csv("model", "input_size", "batch_size", "crops_per_s_alone");
+        Csv csv =
+                new Csv(
+                        "model",
+                        "input_size",
+                        "batch_size",
+                        "crops_per_s_alone",
+                        "other_processes_cores");
         for (CropResults.Model m : c.models()) {
-            csv.row(m.name(), m.inputSize(), c.maxBatchSize(), m.cropsPerSecondAlone());
+            csv.row(
+                    m.name(),
+                    m.inputSize(),
+                    c.maxBatchSize(),
+                    m.cropsPerSecondAlone(),
+                    m.otherCores());
         }
         return csv;
     }

@@ -75,7 +75,9 @@ public final class BenchPlots {
                     .ifPresent(
                             run ->
                                     plot.horizontal(
-                                            subject + ": the models alone",
+                                            subject.equals(CropResults.SINGLE)
+                                                    ? "single: the model alone"
+                                                    : "ensemble: its members alone, in turn",
                                             c.ceilingCropsPerSecond(run.members())));
         }
         plot.write(file);

@@ -41,7 +41,9 @@ public final class BenchReport {
             printThroughput(out);
             printLatency(out);
             printBatches(out);
-            r.hostile().print(out);
+            if (r.hostile() != null) {
+                r.hostile().print(out);
+            }
         } else {
             out.printf(
                     Locale.ROOT,
@@ -110,11 +112,17 @@ public final class BenchReport {
         out.println();
         List<String> alone = new ArrayList<>();
         for (CropResults.Model m : c.models()) {
-            alone.add(f("%s %.1f", m.name(), m.cropsPerSecondAlone()));
+            alone.add(
+                    m.otherCores() >= BUSY_MACHINE_CORES
+                            ? f(
+                                    "%s %.1f (other processes: %.1f cores)",
+                                    m.name(), m.cropsPerSecondAlone(), m.otherCores())
+                            : f("%s %.1f", m.name(), m.cropsPerSecondAlone()));
         }
         out.printf(
                 Locale.ROOT,
-                "The models alone, batch %d (preprocessed input, nothing else running), in crops/s:"
+                "The models alone, batch %d (preprocessed input, nothing else of Fovea running), in"
+                        + " crops/s:"
                         + " %s.",
                 c.maxBatchSize(),
                 String.join(", ", alone));

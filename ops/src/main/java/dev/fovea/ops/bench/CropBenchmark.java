@@ -27,8 +27,9 @@ import java.util.stream.Collectors;
  * the crops of one image over every member.
  *
  * <p>Runs are sized by time, not by a count: first each model is timed alone on full batches, and
- * each run gets the images that take about {@link Plan#runLength()} at that rate. A fixed count
- * would make a {@code 144crop} ensemble run hundreds of times longer than a {@code center} one.
+ * each run gets the images that take about {@link Plan#runLength()} at that rate, but never fewer
+ * than {@link #MIN_BATCHES} full batches of each member. A fixed count would make a {@code 144crop}
+ * ensemble run hundreds of times longer than a {@code center} one.
  */
 public final class CropBenchmark {
 
@@ -37,22 +38,16 @@ public final class CropBenchmark {
             List.of(CropScheme.CENTER, CropScheme.TEN_CROP, CropScheme.GOOGLENET_144);
 
     /**
-     * Stream threads when there is no end-to-end sweep to take them from: a few per core, so one
-     * thread decodes while another's crops are in the model; crops fill batches too, so more would
-     * only help {@code center}.
-     */
-    public static final int DEFAULT_THREADS = 4;
-
-    /**
      * What to measure.
      *
      * @param single the model of the single-model runs
      * @param ensemble the members of the ensemble, equal weights; empty: no ensemble runs
      * @param skipped why the ensemble does not run, for the report; null when it does
-     * @param threads stream threads of every run; null: the best of the end-to-end runs, or {@link
-     *     #DEFAULT_THREADS} without them
+     * @param threads stream threads of every run; null: the best of the end-to-end runs, or the max
+     *     batch size without them
      * @param runLength how long each measured run should last at the models' own rate
-     * @param warmUp how long each run's warm-up should last; none when one image takes longer
+     * @param warmUp how long each run's warm-up should last, and at least a full batch of each
+     *     member; none when one image takes longer and fills a batch by itself
      */
     public record Plan(
             Path single,
@@ -65,6 +60,9 @@ public final class CropBenchmark {
             ensemble = List.copyOf(ensemble);
         }
     }
+
+    /** The fewest full batches of each member a run measures, whatever the rate. */
+    static final int MIN_BATCHES = 8;
 
     /** The settings of one model that a worker refuses beside {@code ensemble.members}. */
     private static final List<String> MODEL_SETTINGS =
@@ -141,8 +139,8 @@ public final class CropBenchmark {
                             CropResults.SINGLE,
                             single,
                             scheme,
-                            new WorkerRun.Setup(
-                                    plan.single(), workload, threads, maxQueueDelayMs, own),
+                            plan.single(),
+                            own,
                             threads));
         }
         if (!plan.ensemble().isEmpty()) {
@@ -156,14 +154,7 @@ public final class CropBenchmark {
                 own.keySet().removeAll(MODEL_SETTINGS);
                 own.put(WorkerConfig.ENSEMBLE_MEMBERS, paths);
                 own.put(WorkerConfig.ENSEMBLE_CROPS, scheme.id());
-                runs.add(
-                        measure(
-                                stack,
-                                CropResults.ENSEMBLE,
-                                members,
-                                scheme,
-                                new WorkerRun.Setup(null, workload, threads, maxQueueDelayMs, own),
-                                threads));
+                runs.add(measure(stack, CropResults.ENSEMBLE, members, scheme, null, own, threads));
             }
         }
         return new CropResults(
@@ -180,15 +171,19 @@ public final class CropBenchmark {
             String subject,
             List<CropResults.Model> members,
             CropScheme scheme,
-            WorkerRun.Setup setup,
+            Path model,
+            Map<String, String> own,
             int threads)
             throws InterruptedException {
         int crops = cropsPerImage(scheme, members.size());
         double expected =
                 expectedCropsPerSecond(
                         members.stream().map(CropResults.Model::cropsPerSecondAlone).toList());
-        int images = imagesFor(plan.runLength(), expected, crops, threads);
-        int warmUp = warmUpImages(plan.warmUp(), expected, crops);
+        // The rate alone was measured while other processes might have taken most of the
+        // machine; a floor of full batches keeps a run from shrinking to a few images.
+        int minCrops = MIN_BATCHES * maxBatchSize * members.size();
+        int images = imagesFor(plan.runLength(), expected, crops, threads, minCrops);
+        int warmUp = warmUpImages(plan.warmUp(), expected, crops, maxBatchSize * members.size());
         progress.printf(
                 Locale.ROOT,
                 "==> crops, %s, %s: %d crops per image, %d images (%d to warm up)%n",
@@ -198,6 +193,11 @@ public final class CropBenchmark {
                 images,
                 warmUp);
         String name = "crops-" + subject + "-" + scheme.id();
+        if (!own.containsKey(WorkerConfig.INFERENCE_TIMEOUT_MS)) {
+            long timeout = timeoutMillis(Math.min(threads, images + warmUp), crops, expected);
+            own.put(WorkerConfig.INFERENCE_TIMEOUT_MS, Long.toString(timeout));
+        }
+        WorkerRun.Setup setup = new WorkerRun.Setup(model, workload, threads, maxQueueDelayMs, own);
         try (WorkerRun worker =
                 WorkerRun.start(stack, setup, name, threads, maxBatchSize, warmUp)) {
             MachineLoad.Snapshot before = MachineLoad.now();
@@ -247,18 +247,25 @@ public final class CropBenchmark {
             float[] row = new float[InputWriter.inputLength(model.inputSize())];
             // Mid-grey in [0,1] inputs; the model's cost does not depend on the values.
             Arrays.fill(row, 0.5f);
+            MachineLoad.Snapshot before = MachineLoad.now();
             double ms =
                     LimitBenchmark.modelAlone(
                             model.batches(), row, maxBatchSize, 3, Duration.ofSeconds(2));
             CropResults.Model result =
-                    new CropResults.Model(spec.name(), model.inputSize(), maxBatchSize * 1000 / ms);
+                    new CropResults.Model(
+                            spec.name(),
+                            model.inputSize(),
+                            maxBatchSize * 1000 / ms,
+                            MachineLoad.otherCores(before, MachineLoad.now()));
             progress.printf(
                     Locale.ROOT,
-                    "==> crops: %s alone, batch %d: %.0f ms per batch, %.1f crops/s%n",
+                    "==> crops: %s alone, batch %d: %.0f ms per batch, %.1f crops/s; other"
+                            + " processes: %.2f cores%n",
                     result.name(),
                     maxBatchSize,
                     ms,
-                    result.cropsPerSecondAlone());
+                    result.cropsPerSecondAlone(),
+                    result.otherCores());
             return result;
         }
     }
@@ -290,14 +297,16 @@ public final class CropBenchmark {
     }
 
     /**
-     * The images that last about {@code length} at {@code cropsPerSecond}: at least one; when there
-     * are at least as many as stream threads, a multiple of them, so every thread's partition gets
-     * as many images and none idles at the end while another finishes.
+     * The images that last about {@code length} at {@code cropsPerSecond}, but at least enough for
+     * {@code minCrops} crops, and at least one; when there are at least as many as stream threads,
+     * a multiple of them, so every thread's partition gets as many images and none idles at the end
+     * while another finishes.
      */
-    static int imagesFor(Duration length, double cropsPerSecond, int cropsPerImage, int threads) {
-        long images =
-                Math.max(
-                        1, Math.round(length.toMillis() / 1000.0 * cropsPerSecond / cropsPerImage));
+    static int imagesFor(
+            Duration length, double cropsPerSecond, int cropsPerImage, int threads, int minCrops) {
+        long byTime = Math.round(length.toMillis() / 1000.0 * cropsPerSecond / cropsPerImage);
+        long byCrops = (minCrops + cropsPerImage - 1) / cropsPerImage;
+        long images = Math.max(1, Math.max(byTime, byCrops));
         if (images >= threads) {
             images -= images % threads;
         }
@@ -305,12 +314,34 @@ public final class CropBenchmark {
     }
 
     /**
-     * The whole images that fit in {@code warmUp} at {@code cropsPerSecond}. None when one image
-     * takes longer: its own crops fill batches from the start, and warming up with a whole image
-     * would double the run.
+     * An {@code inference.timeout.ms} that a run's own queue cannot reach: the worker's default, or
+     * five times the model's time for the crops of {@code inFlightImages} images, if that is
+     * longer. Each stream thread queues every crop of its image at once, so the last crop waits for
+     * all the others; with {@code 144crop} on a CPU that outlasts the default, which is there to
+     * catch a stuck model, not a long queue.
      */
-    static int warmUpImages(Duration warmUp, double cropsPerSecond, int cropsPerImage) {
-        return Math.toIntExact(
-                (long) Math.floor(warmUp.toMillis() / 1000.0 * cropsPerSecond / cropsPerImage));
+    static long timeoutMillis(int inFlightImages, int cropsPerImage, double cropsPerSecond) {
+        long defaultMillis =
+                (Long)
+                        WorkerConfig.DEFINITION
+                                .defaultValues()
+                                .get(WorkerConfig.INFERENCE_TIMEOUT_MS);
+        double queueMillis = 1000.0 * inFlightImages * cropsPerImage / cropsPerSecond;
+        return Math.max(defaultMillis, (long) Math.ceil(5 * queueMillis));
+    }
+
+    /**
+     * The whole images that fit in {@code warmUp} at {@code cropsPerSecond}, and at least those
+     * that make {@code batchCrops} crops (a full batch of each member) when one image has fewer.
+     * None when one image takes longer than the warm-up and fills a batch by itself: its own crops
+     * fill batches from the start, and warming up with a whole image would double the run.
+     */
+    static int warmUpImages(
+            Duration warmUp, double cropsPerSecond, int cropsPerImage, int batchCrops) {
+        long byTime =
+                (long) Math.floor(warmUp.toMillis() / 1000.0 * cropsPerSecond / cropsPerImage);
+        long byBatch =
+                cropsPerImage < batchCrops ? (batchCrops + cropsPerImage - 1) / cropsPerImage : 0;
+        return Math.toIntExact(Math.max(byTime, byBatch));
     }
 }

@@ -41,10 +41,13 @@ public record CropResults(
     }
 
     /**
-     * One model on its own: the SavedModel on full batches of preprocessed input, nothing else
-     * running.
+     * One model on its own: the SavedModel on full batches of preprocessed input, nothing else of
+     * this JVM running.
+     *
+     * @param otherCores the cores other processes kept busy meanwhile; NaN where unknown
      */
-    public record Model(String name, int inputSize, double cropsPerSecondAlone) {}
+    public record Model(
+            String name, int inputSize, double cropsPerSecondAlone, double otherCores) {}
 
     /**
      * One worker run: a subject (single model or ensemble) with every member on {@code scheme}.

@@ -74,10 +74,6 @@ final class BenchCommand implements Callable<Integer> {
                     WorkerConfig.ENSEMBLE_WEIGHTS,
                     WorkerConfig.ENSEMBLE_PUBLISH_MEMBERS);
 
-    /** The nsfwjs models of the crops phase's ensemble; the first is its single model too. */
-    private static final List<String> NSFWJS_MODELS =
-            List.of("inception_v3", "mobilenet_v2", "mobilenet_v2_mid");
-
     @Option(
             names = "--quick",
             description =
@@ -186,9 +182,8 @@ final class BenchCommand implements Callable<Integer> {
             names = "--crop-threads",
             paramLabel = "N",
             description =
-                    "Stream threads of the crops runs (default: the best end-to-end count; "
-                            + CropBenchmark.DEFAULT_THREADS
-                            + " with --only-crops).")
+                    "Stream threads of the crops runs (default: the best end-to-end count; with"
+                            + " --only-crops, the max batch size).")
     Integer cropThreads;
 
     @Option(
@@ -329,7 +324,11 @@ final class BenchCommand implements Callable<Integer> {
         try {
             nsfwjs = nsfwjsModels();
         } catch (IOException | RuntimeException e) {
-            skipped = "nsfwjs could not be imported (" + e.getMessage() + ")";
+            // npm's own output runs over several lines; the report gives it one.
+            skipped =
+                    "nsfwjs could not be imported ("
+                            + String.valueOf(e.getMessage()).replaceAll("\\s*\\n\\s*", " ")
+                            + ")";
         }
         Path single;
         if (nsfwjs.isEmpty()) {
@@ -338,35 +337,20 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             single = nsfwjs.get(0);
         }
+        int seconds = cropSeconds != null ? cropSeconds : quick ? 8 : 20;
         return new CropBenchmark.Plan(
                 single,
                 nsfwjs,
                 skipped,
                 cropThreads,
-                Duration.ofSeconds(cropSeconds != null ? cropSeconds : quick ? 8 : 20),
-                Duration.ofSeconds(quick ? 2 : 4));
+                Duration.ofSeconds(seconds),
+                // A warm-up of a quarter of the run at most: a few seconds by default.
+                Duration.ofMillis(Math.min(quick ? 2000 : 4000, seconds * 250L)));
     }
 
-    /** nsfwjs' three models, imported from npm the first time. */
+    /** nsfwjs' three models, imported from npm the first time; Inception v3 first. */
     private List<Path> nsfwjsModels() throws IOException {
-        Path models = ModelCommand.defaultModelsDir();
-        List<Path> dirs =
-                NSFWJS_MODELS.stream().map(m -> models.resolve(Nsfwjs.modelName(m))).toList();
-        if (dirs.stream().allMatch(ModelMetadata::isCurrentModelDirectory)) {
-            step("using nsfwjs' trained models in " + models);
-            return dirs;
-        }
-        step("importing nsfwjs@" + Nsfwjs.VERSION + "'s trained models from npm (once)");
-        Nsfwjs.importAll(
-                Nsfwjs.fetch(Nsfwjs.defaultCache()),
-                models,
-                result -> step("imported " + result.dir()));
-        for (Path dir : dirs) {
-            if (!ModelMetadata.isCurrentModelDirectory(dir)) {
-                throw new IOException("the import made no model " + dir);
-            }
-        }
-        return dirs;
+        return Nsfwjs.ensureImported(ModelCommand.defaultModelsDir(), this::step);
     }
 
     /** The seeded Inception v3 the demo's {@code --built-model} serves, built once. */

@@ -244,21 +244,9 @@ final class DemoCommand implements Callable<Integer> {
         if (builtModel) {
             return single(builtModel());
         }
-        List<Path> members =
-                Nsfwjs.MODELS.stream()
-                        .map(m -> ModelCommand.defaultModelsDir().resolve(Nsfwjs.modelName(m)))
-                        .toList();
-        if (members.stream().allMatch(ModelMetadata::isCurrentModelDirectory)) {
-            step("reusing nsfwjs' trained models " + members);
-            return ensemble(members);
-        }
-        step("importing nsfwjs@" + Nsfwjs.VERSION + "'s trained models from npm (once)");
         try {
-            Nsfwjs.importAll(
-                    Nsfwjs.fetch(Nsfwjs.defaultCache()),
-                    ModelCommand.defaultModelsDir(),
-                    result -> step("imported " + result.dir()));
-            return ensemble(members);
+            return ensemble(
+                    Nsfwjs.ensureImported(ModelCommand.defaultModelsDir(), DemoCommand::step));
         } catch (IOException | RuntimeException e) {
             step(
                     "could not import nsfwjs ("

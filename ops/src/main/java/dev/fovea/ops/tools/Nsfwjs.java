@@ -102,6 +102,33 @@ public final class Nsfwjs {
     }
 
     /**
+     * The directories of {@link #MODELS} in {@code modelsDir}, in that order (Inception v3 first),
+     * imported from npm the first time.
+     *
+     * @param step told what happens, for a user watching
+     * @throws IOException when npm is missing or cannot fetch the package, saying what to do
+     */
+    public static List<Path> ensureImported(Path modelsDir, Consumer<String> step)
+            throws IOException {
+        List<Path> dirs = MODELS.stream().map(m -> modelsDir.resolve(modelName(m))).toList();
+        if (dirs.stream().allMatch(ModelMetadata::isCurrentModelDirectory)) {
+            step.accept("using nsfwjs' trained models in " + modelsDir);
+            return dirs;
+        }
+        step.accept("importing nsfwjs@" + VERSION + "'s trained models from npm (once)");
+        importAll(
+                fetch(defaultCache()),
+                modelsDir,
+                result -> step.accept("imported " + result.dir()));
+        for (Path dir : dirs) {
+            if (!ModelMetadata.isCurrentModelDirectory(dir)) {
+                throw new IOException("the import of nsfwjs made no model " + dir);
+            }
+        }
+        return dirs;
+    }
+
+    /**
      * Imports every model of the unpacked package {@code pkg} into {@code outDir/nsfwjs-MODEL}.
      *
      * @param imported told of each model as soon as it is in place, for a user watching

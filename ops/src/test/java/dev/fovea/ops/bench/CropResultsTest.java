@@ -89,10 +89,10 @@ class CropResultsTest {
                 crops.get(5));
         assertEquals(
                 List.of(
-                        "model,input_size,batch_size,crops_per_s_alone",
-                        "big,299,16,16",
-                        "small,224,16,64",
-                        "mid,224,16,64"),
+                        "model,input_size,batch_size,crops_per_s_alone,other_processes_cores",
+                        "big,299,16,16,0",
+                        "small,224,16,64,0",
+                        "mid,224,16,64,1"),
                 Files.readAllLines(tmp.resolve("crop-models.csv")));
         assertEquals(
                 List.of("key,value", "crop_efficiency,1.000", "ensemble_crop_efficiency,0.833"),
@@ -127,6 +127,56 @@ class CropResultsTest {
                 lines.get(lines.size() - 1));
     }
 
+    @Test
+    void shouldKeepTheEndToEndKeysFirstAndAppendTheCropKeys() throws IOException {
+        Path photo = Files.write(tmp.resolve("a.jpg"), new byte[2048]);
+        WorkerRun.Result burst =
+                run(CropResults.SINGLE, List.of("big"), CropScheme.CENTER, 96, 3).result();
+        WorkerRun.Result baseline =
+                new WorkerRun.Result("baseline", 4, 1, 96, 4.0, burst.timings(), null);
+        BenchResults full =
+                new BenchResults(
+                        "big",
+                        299,
+                        2,
+                        Workload.read(List.of(photo)),
+                        4,
+                        16,
+                        5,
+                        List.of(new LimitBenchmark.Point(16, 2, 96, 2.0, 48.0, 300.0)),
+                        new TreeMap<>(Map.of(16, 320.0)),
+                        List.of(burst),
+                        List.of(baseline),
+                        4,
+                        List.of(
+                                new LatencyProbe.Level(0.5, 16, burst, burst.timings()),
+                                new LatencyProbe.Level(0.9, 28, burst, burst.timings())),
+                        null,
+                        results(true));
+
+        assertEquals(
+                "e2e_per_s=32.00 limit_per_s=48.00 efficiency=0.667 baseline_per_s=24.00"
+                        + " batching_gain=1.333 p99_ms_at_50=9.0 p99_ms_at_90=9.0"
+                        + " max_queue_delay_ms=5 batch_ms=320.0"
+                        + " crop_efficiency=1.000 ensemble_crop_efficiency=0.833",
+                full.keyValues());
+        assertEquals(5, full.targets().size());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new BenchReport(full).print(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertTrue(lines.contains("### Limit: decode + preprocessing + model, no Kafka"));
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("### Crop schemes and ensemble")));
+        assertEquals(full.keyValues(), lines.get(lines.size() - 1));
+    }
+
+    @Test
+    void shouldPlotCropsPerSecondBySchemeAlone() throws IOException {
+        List<Path> written = new BenchPlots(bench(results(true))).write(tmp);
+
+        assertEquals(List.of(tmp.resolve("crops-by-scheme.png")), written);
+        assertTrue(Files.size(written.get(0)) > 1000);
+    }
+
     private static CropResults results(boolean ensemble) {
         List<CropResults.Run> runs = new ArrayList<>();
         runs.add(run(CropResults.SINGLE, List.of("big"), CropScheme.CENTER, 40, 2.5));
@@ -142,9 +192,9 @@ class CropResultsTest {
                 "fixed",
                 16,
                 List.of(
-                        new CropResults.Model("big", 299, 16),
-                        new CropResults.Model("small", 224, 64),
-                        new CropResults.Model("mid", 224, 64)),
+                        new CropResults.Model("big", 299, 16, 0.0),
+                        new CropResults.Model("small", 224, 64, 0.0),
+                        new CropResults.Model("mid", 224, 64, 1.0)),
                 runs,
                 ensemble ? null : "no npm");
     }
