@@ -263,12 +263,12 @@ class CrashAndRebalanceTest {
             return process;
         }
 
-        /** SIGTERM: the worker commits, leaves the group and exits with 143. */
+        /** SIGTERM: the worker commits, leaves the group and exits with 0. */
         void stop(WorkerProcess worker) throws InterruptedException {
             note("SIGTERM to " + worker + " at " + progress() + memory());
             int status = worker.stop(Duration.ofSeconds(60));
             assertEquals(
-                    WorkerProcess.TERMINATED,
+                    WorkerProcess.STOPPED,
                     status,
                     worker + " should exit after its shutdown hook" + worker.tail());
             assertTrue(

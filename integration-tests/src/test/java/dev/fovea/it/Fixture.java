@@ -101,6 +101,8 @@ final class Fixture {
         values.put(WorkerConfig.WORKER_ID, applicationId + "-worker");
         // Commit often so a test's view of progress is not held back by the 30 s default.
         values.put("kafka.commit.interval.ms", "200");
+        // Tests run workers side by side, in processes and in this JVM: each takes any free port.
+        values.put(WorkerConfig.METRICS_PORT, "0");
         values.putAll(extra);
         return values;
     }

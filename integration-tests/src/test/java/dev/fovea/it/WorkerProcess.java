@@ -29,8 +29,11 @@ final class WorkerProcess implements AutoCloseable {
     /** Exit status of a process killed by SIGKILL, as the JDK reports it on Linux: 128 + 9. */
     static final int KILLED = 137;
 
-    /** Exit status of a JVM that ran its shutdown hooks on SIGTERM: 128 + 15. */
-    static final int TERMINATED = 143;
+    /**
+     * Exit status of a worker that closed within shutdown.grace.ms on SIGTERM (a JVM stopped by the
+     * signal would report 128 + 15; the worker's hook exits 0 itself).
+     */
+    static final int STOPPED = 0;
 
     private static final Path DIR = Path.of("target", "worker-processes").toAbsolutePath();
 
@@ -182,7 +185,7 @@ final class WorkerProcess implements AutoCloseable {
      * A clean stop, as an orchestrator does it: SIGTERM ({@link Process#destroy()}), on which the
      * worker's shutdown hook closes Kafka Streams (commit, leave the group) and the model.
      *
-     * @return the exit status, {@link #TERMINATED} after a clean shutdown
+     * @return the exit status, {@link #STOPPED} after a clean shutdown
      */
     int stop(Duration timeout) throws InterruptedException {
         process.destroy();

@@ -54,6 +54,17 @@ public final class FoveaTopology {
             ImageDecoder decoder,
             Classifier classifier,
             Clock clock) {
+        return build(settings, serdes, decoder, classifier, clock, Telemetry.NONE);
+    }
+
+    /** As the other {@code build}, reporting each record's progress to {@code telemetry}. */
+    public static Topology build(
+            TopologySettings settings,
+            TopologySerdes serdes,
+            ImageDecoder decoder,
+            Classifier classifier,
+            Clock clock,
+            Telemetry telemetry) {
         StreamsBuilder builder = new StreamsBuilder();
         ModelInfo served = classifier.info();
         Publications publications = new Publications(settings, served, clock);
@@ -64,8 +75,10 @@ public final class FoveaTopology {
                                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray())
                                         .withName("images-source"))
                         .processValues(
-                                () -> new ParseEvent(serdes.imageEvents()), Named.as("parse-event"))
-                        .processValues(() -> new DecodeImage(decoder), Named.as("decode-image"))
+                                () -> new ParseEvent(serdes.imageEvents(), telemetry),
+                                Named.as("parse-event"))
+                        .processValues(
+                                () -> new DecodeImage(decoder, telemetry), Named.as("decode-image"))
                         .processValues(() -> new CutCrops(served.members()), Named.as("cut-crops"))
                         .processValues(() -> new Infer(classifier), Named.as("infer"))
                         .processValues(AverageCrops::new, Named.as("average-crops"))
@@ -80,15 +93,23 @@ public final class FoveaTopology {
         // split() names each branch's stream by its own prefix plus the branch name.
         routes.get(ROUTE + DEAD_LETTERS)
                 .map(
-                        (key, work) -> KeyValue.pair(work.imageId(), publications.deadLetter(work)),
+                        (key, work) -> {
+                            telemetry.deadLettered(
+                                    work.failure().reason(),
+                                    work.imageId(),
+                                    work.failure().message());
+                            return KeyValue.pair(work.imageId(), publications.deadLetter(work));
+                        },
                         Named.as("build-dead-letter"))
                 .to(settings.deadLetterTopic(), produced(serdes.deadLetters(), "dead-letter-sink"));
         routes.get(ROUTE + PREDICTIONS)
                 .flatMap(
-                        (key, work) ->
-                                publications.predictions(work).stream()
-                                        .map(p -> KeyValue.pair(work.imageId(), p))
-                                        .toList(),
+                        (key, work) -> {
+                            telemetry.predicted(work.imageId());
+                            return publications.predictions(work).stream()
+                                    .map(p -> KeyValue.pair(work.imageId(), p))
+                                    .toList();
+                        },
                         Named.as("top-k"))
                 .to(
                         settings.predictionsTopic(),

@@ -104,13 +104,22 @@ class FoveaTopologyTest {
     }
 
     private void start(TopologySettings with, Classifier classifier) {
+        start(with, classifier, Telemetry.NONE);
+    }
+
+    private void start(TopologySettings with, Classifier classifier, Telemetry telemetry) {
         if (driver != null) {
             driver.close();
         }
         TopologySerdes serdes = TopologySerdes.onRegistry(registry, true);
         Topology topology =
                 FoveaTopology.build(
-                        with, serdes, decoder, classifier, Clock.fixed(NOW, ZoneOffset.UTC));
+                        with,
+                        serdes,
+                        decoder,
+                        classifier,
+                        Clock.fixed(NOW, ZoneOffset.UTC),
+                        telemetry);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "topology-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -255,6 +264,54 @@ class FoveaTopologyTest {
         assertNull(d.getValue(), "the original is too large to travel with the dead letter");
         assertArrayEquals(key("huge"), bytes(d.getKey()));
         assertTrue(d.getMessage().contains("replay it from images.raw-0@0"), d.getMessage());
+    }
+
+    @Test
+    void shouldReportEveryRecordInAndItsOneAnswerToTelemetry() throws IOException {
+        List<String> seen = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger decodes =
+                new java.util.concurrent.atomic.AtomicInteger();
+        start(
+                settings,
+                new MeanColourClassifier(),
+                new Telemetry() {
+                    @Override
+                    public void imageIn() {
+                        seen.add("in");
+                    }
+
+                    @Override
+                    public void decoded(long nanos) {
+                        assertTrue(nanos >= 0);
+                        decodes.incrementAndGet();
+                    }
+
+                    @Override
+                    public void predicted(String imageId) {
+                        seen.add("predicted " + imageId);
+                    }
+
+                    @Override
+                    public void deadLettered(Reason reason, String imageId, String message) {
+                        seen.add(reason + " " + imageId);
+                    }
+                });
+        byte[] jpeg = jpeg(64, 64);
+        images.pipeInput(key("ok"), event("ok", png(8, 8, Color.RED), Map.of()));
+        images.pipeInput(
+                key("broken"), event("broken", Arrays.copyOf(jpeg, jpeg.length / 3), Map.of()));
+        images.pipeInput(key("junk"), "junk".getBytes(StandardCharsets.UTF_8));
+
+        assertEquals(
+                List.of(
+                        "in",
+                        "predicted ok",
+                        "in",
+                        "UNDECODABLE_IMAGE broken",
+                        "in",
+                        "INVALID_RECORD junk"),
+                seen);
+        assertEquals(2, decodes.get(), "the junk record never reached the decoder");
     }
 
     @Test

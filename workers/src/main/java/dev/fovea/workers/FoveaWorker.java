@@ -8,6 +8,9 @@ import dev.fovea.topology.TopologySerdes;
 import dev.fovea.topology.TopologySettings;
 import dev.fovea.topology.image.JdkImageDecoder;
 import dev.fovea.workers.config.WorkerConfig;
+import dev.fovea.workers.observe.Health;
+import dev.fovea.workers.observe.ObservabilityServer;
+import dev.fovea.workers.observe.WorkerMetrics;
 import dev.fovea.workers.runtime.BatcherStats;
 import dev.fovea.workers.runtime.EnsembleClassifier;
 import dev.fovea.workers.runtime.EnsembleSpec;
@@ -31,6 +34,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -40,9 +45,16 @@ import java.util.concurrent.TimeUnit;
 public final class FoveaWorker implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(FoveaWorker.class);
 
+    /** How often the summary line is logged. */
+    private static final Duration SUMMARY_INTERVAL = Duration.ofMinutes(1);
+
     private final EnsembleClassifier classifier;
     private final RegistryRetry registryRetry;
     private final KafkaStreams streams;
+    private final Observability observability;
+    private final Duration grace;
+    private final ScheduledExecutorService summaries;
+    private Summary lastSummary = new Summary(0, 0, 0);
     private final CountDownLatch running = new CountDownLatch(1);
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
@@ -52,13 +64,27 @@ public final class FoveaWorker implements AutoCloseable {
             EnsembleClassifier classifier,
             RegistryRetry registryRetry,
             Topology topology,
-            Map<String, Object> streamsProps) {
+            Map<String, Object> streamsProps,
+            Observability observability,
+            Duration grace) {
         this.classifier = classifier;
         this.registryRetry = registryRetry;
+        this.observability = observability;
+        this.grace = grace;
         this.streams = new KafkaStreams(topology, new StreamsConfig(streamsProps));
+        observability.metricsSource(
+                () -> observability.metrics.render(classifier.batcherStats(), streams.metrics()));
+        this.summaries =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "fovea-summary");
+                            t.setDaemon(true);
+                            return t;
+                        });
         streams.setStateListener(
                 (now, before) -> {
                     log.info("Kafka Streams {} -> {}", before, now);
+                    observability.health.streamsRunning(now == KafkaStreams.State.RUNNING);
                     if (now == KafkaStreams.State.RUNNING) {
                         running.countDown();
                     }
@@ -95,6 +121,18 @@ public final class FoveaWorker implements AutoCloseable {
      */
     public static FoveaWorker start(WorkerConfig config) {
         log.info("worker settings: {}", config.describe());
+        // Listening before anything slow: probes see /startup 503 while models load, not a
+        // refused connection.
+        Observability observability = Observability.start(config);
+        try {
+            return start(config, observability);
+        } catch (RuntimeException e) {
+            observability.close();
+            throw e;
+        }
+    }
+
+    private static FoveaWorker start(WorkerConfig config, Observability observability) {
         EnsembleSpec model = EnsembleSpec.resolve(config);
         SchemaRegistryClient registry =
                 HttpSchemaRegistryClient.fromConfig(config.registryClientConfigs());
@@ -122,24 +160,85 @@ public final class FoveaWorker implements AutoCloseable {
                             serdes,
                             new JdkImageDecoder(config.decoderLimits()),
                             classifier,
-                            Clock.systemUTC());
+                            Clock.systemUTC(),
+                            observability.metrics);
             log.info(
                     "worker {} serving {} {}\n{}",
                     settings.workerId(),
                     classifier.info().name(),
                     classifier.info().version(),
                     topology.describe());
-            FoveaWorker worker = new FoveaWorker(classifier, registryRetry, topology, props);
+            FoveaWorker worker =
+                    new FoveaWorker(
+                            classifier,
+                            registryRetry,
+                            topology,
+                            props,
+                            observability,
+                            Duration.ofMillis(config.getLong(WorkerConfig.SHUTDOWN_GRACE_MS)));
             try {
                 worker.streams.start();
             } catch (RuntimeException e) {
                 worker.streams.close(Duration.ZERO);
                 throw e;
             }
+            // Models loaded and warmed (EnsembleClassifier.load), Streams started: /startup is 200;
+            // /ready follows once the state listener sees RUNNING.
+            observability.health.started();
+            worker.summaries.scheduleAtFixedRate(
+                    worker::logSummary,
+                    SUMMARY_INTERVAL.toMillis(),
+                    SUMMARY_INTERVAL.toMillis(),
+                    TimeUnit.MILLISECONDS);
             return worker;
         } catch (RuntimeException e) {
             classifier.close();
             throw e;
+        }
+    }
+
+    /**
+     * Kafka Streams gets most of the grace period; the rest is kept for closing the models and
+     * exiting, so that the whole shutdown fits in it.
+     */
+    static Duration streamsCloseTimeout(Duration grace) {
+        return grace.minus(Duration.ofMillis(Math.min(5_000, grace.toMillis() / 5)));
+    }
+
+    /** The worker's metrics, probes and their HTTP endpoint, which live from start to close. */
+    private static final class Observability implements AutoCloseable {
+        final WorkerMetrics metrics = new WorkerMetrics();
+        final Health health;
+        final ObservabilityServer server;
+        private volatile java.util.function.Supplier<String> page =
+                () -> metrics.render(Map.of(), Map.of());
+
+        private Observability(WorkerConfig config) {
+            // A record may wait for the registry and then for inference; stalled twice that long
+            // with images in flight, the worker is wedged.
+            long stall =
+                    2
+                            * (config.getLong(WorkerConfig.SCHEMA_REGISTRY_RETRY_TIMEOUT_MS)
+                                    + config.getLong(WorkerConfig.INFERENCE_TIMEOUT_MS));
+            this.health = new Health(metrics, TimeUnit.MILLISECONDS.toNanos(stall));
+            int port = config.getInt(WorkerConfig.METRICS_PORT);
+            this.server =
+                    port < 0 ? null : ObservabilityServer.start(port, health, () -> page.get());
+        }
+
+        static Observability start(WorkerConfig config) {
+            return new Observability(config);
+        }
+
+        void metricsSource(java.util.function.Supplier<String> source) {
+            page = source;
+        }
+
+        @Override
+        public void close() {
+            if (server != null) {
+                server.close();
+            }
         }
     }
 
@@ -240,6 +339,64 @@ public final class FoveaWorker implements AutoCloseable {
         return classifier.batcherStats();
     }
 
+    /** The port of the metrics and health endpoint, or -1 when it is off ({@code metrics.port}). */
+    public int metricsPort() {
+        return observability.server == null ? -1 : observability.server.port();
+    }
+
+    /** The worker's counts, as {@code /metrics} shows them. */
+    public WorkerMetrics metrics() {
+        return observability.metrics;
+    }
+
+    /** The {@code shutdown.grace.ms} setting. */
+    public Duration shutdownGrace() {
+        return grace;
+    }
+
+    private record Summary(long imagesIn, long predictions, long deadLetters) {}
+
+    /**
+     * One line a minute, and a last one at close: what happened since the previous line, and where
+     * the worker stands.
+     */
+    private void logSummary() {
+        try {
+            WorkerMetrics m = observability.metrics;
+            Map<dev.fovea.topology.Reason, Long> dead = m.deadLetters();
+            long deadTotal = dead.values().stream().mapToLong(Long::longValue).sum();
+            Summary now = new Summary(m.imagesIn(), m.predictions(), deadTotal);
+            Summary before = lastSummary;
+            lastSummary = now;
+            Map<dev.fovea.topology.Reason, Long> nonZero = new java.util.TreeMap<>();
+            dead.forEach(
+                    (reason, count) -> {
+                        if (count > 0) {
+                            nonZero.put(reason, count);
+                        }
+                    });
+            log.info(
+                    "summary: since the last, {} images in, {} predictions, {} dead letters;"
+                            + " since start, {} in, {} predictions, dead letters {}; mean batch"
+                            + " {}; lag {}; in flight {}",
+                    now.imagesIn() - before.imagesIn(),
+                    now.predictions() - before.predictions(),
+                    now.deadLetters() - before.deadLetters(),
+                    now.imagesIn(),
+                    now.predictions(),
+                    nonZero,
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "%.1f",
+                            BatcherStats.sum(classifier.batcherStats().values()).meanBatchSize()),
+                    (long) WorkerMetrics.totalLag(streams.metrics()),
+                    m.inFlight());
+        } catch (RuntimeException e) {
+            // A summary must never stop the next one (a scheduled task that throws is cancelled).
+            log.warn("cannot log the summary: {}", e.toString());
+        }
+    }
+
     /** The error that stopped the worker, or null. */
     public Throwable failure() {
         return failure;
@@ -261,6 +418,9 @@ public final class FoveaWorker implements AutoCloseable {
 
     @Override
     public void close() {
+        // Not ready at once: a load balancer or probe stops counting on this worker before the
+        // slow part begins.
+        observability.health.stopping();
         closing = true;
         // A stream thread waiting for the registry would hold up the close for as long as it may
         // wait: it gives up now, leaving its record uncommitted.
@@ -272,11 +432,16 @@ public final class FoveaWorker implements AutoCloseable {
         CloseOptions leave =
                 CloseOptions.groupMembershipOperation(
                                 CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
-                        .withTimeout(Duration.ofSeconds(30));
+                        .withTimeout(streamsCloseTimeout(grace));
         if (!streams.close(leave)) {
-            log.warn("Kafka Streams did not stop within 30 s; closing the model anyway");
+            log.warn(
+                    "Kafka Streams did not stop within {} ms; closing the model anyway",
+                    streamsCloseTimeout(grace).toMillis());
         }
         classifier.close();
+        summaries.shutdownNow();
+        logSummary();
         stopped.countDown();
+        observability.close();
     }
 }

@@ -149,6 +149,8 @@ final class WorkerRun implements AutoCloseable {
         settings.put(WorkerConfig.TOPIC_IMAGES, images);
         settings.put(WorkerConfig.TOPIC_PREDICTIONS, predictions);
         settings.put(WorkerConfig.TOPIC_DEAD_LETTERS, deadLetters);
+        // A benchmark's workers run one after another, maybe beside a real one: any free port.
+        settings.putIfAbsent(WorkerConfig.METRICS_PORT, "0");
 
         SchemaRegistryClient registry = new HttpSchemaRegistryClient(stack.registryUrl());
         FoveaWorker worker = FoveaWorker.start(WorkerConfig.of(settings));

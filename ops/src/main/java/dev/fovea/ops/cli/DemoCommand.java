@@ -149,6 +149,8 @@ final class DemoCommand implements Callable<Integer> {
         settings.put(WorkerConfig.APPLICATION_ID, "fovea-demo");
         settings.put(WorkerConfig.STREAM_THREADS, Integer.toString(threads));
         settings.put(WorkerConfig.TOP_K, "3");
+        // Any free port: a demo must not fail because a worker already holds the default.
+        settings.putIfAbsent(WorkerConfig.METRICS_PORT, "0");
         WorkerConfig config = WorkerConfig.of(settings);
         FoveaWorker worker;
         try {

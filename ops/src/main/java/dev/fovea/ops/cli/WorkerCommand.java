@@ -57,9 +57,12 @@ final class WorkerCommand implements Callable<Integer> {
         }
         WorkerConfig workerConfig = WorkerConfig.load(config, System.getenv(), overrides);
         FoveaWorker worker = FoveaWorker.start(workerConfig);
-        Thread closer = new Thread(worker::close, "fovea-shutdown");
-        Runtime.getRuntime().addShutdownHook(closer);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(() -> onShutdown(worker), "fovea-shutdown"));
         worker.awaitStopped();
+        // Set before returning: the System.exit that follows runs the hook too, which must then
+        // leave the exit status alone.
+        exiting = true;
         if (worker.failure() != null) {
             System.err.println(
                     "fovea worker: stopped after a failure: "
@@ -67,5 +70,38 @@ final class WorkerCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    private volatile boolean exiting;
+
+    /**
+     * SIGTERM (or Ctrl-C): close the worker within {@code shutdown.grace.ms}, then exit 0, or 1
+     * when the grace period ran out. A JVM stopped by a signal exits 143 whatever its hooks do, and
+     * a System.exit during shutdown blocks forever: only {@link Runtime#halt} sets the status an
+     * orchestrator reads as "stopped cleanly". Other hooks still run meanwhile (they start
+     * together); halt only cuts short those still running after the worker has closed.
+     */
+    private void onShutdown(FoveaWorker worker) {
+        boolean signalled = !exiting;
+        Thread closer = new Thread(worker::close, "fovea-close");
+        closer.start();
+        try {
+            closer.join(worker.shutdownGrace().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!signalled) {
+            return;
+        }
+        boolean closed = !closer.isAlive();
+        if (!closed) {
+            System.err.println(
+                    "fovea worker: not stopped within shutdown.grace.ms ("
+                            + worker.shutdownGrace().toMillis()
+                            + " ms); exiting with records uncommitted");
+        }
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(closed && worker.failure() == null ? 0 : 1);
     }
 }

@@ -5,6 +5,7 @@ import dev.fovea.schemas.registry.ErrorCodes;
 import dev.fovea.schemas.registry.RegistryUnavailableException;
 import dev.fovea.schemas.registry.SchemaRegistryException;
 import dev.fovea.topology.Reason;
+import dev.fovea.topology.Telemetry;
 
 import org.apache.avro.AvroRuntimeException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -24,10 +25,16 @@ import java.util.Map;
  */
 public final class ParseEvent implements FixedKeyProcessor<byte[], byte[], ImageWork> {
     private final Deserializer<ImageEvent> deserializer;
+    private final Telemetry telemetry;
     private FixedKeyProcessorContext<byte[], ImageWork> context;
 
     public ParseEvent(Deserializer<ImageEvent> deserializer) {
+        this(deserializer, Telemetry.NONE);
+    }
+
+    public ParseEvent(Deserializer<ImageEvent> deserializer, Telemetry telemetry) {
         this.deserializer = deserializer;
+        this.telemetry = telemetry;
     }
 
     @Override
@@ -38,6 +45,7 @@ public final class ParseEvent implements FixedKeyProcessor<byte[], byte[], Image
     @Override
     public void process(FixedKeyRecord<byte[], byte[]> record) {
         long start = System.nanoTime();
+        telemetry.imageIn();
         RecordMetadata where = context.recordMetadata().orElseThrow();
         SourceRecord source =
                 new SourceRecord(

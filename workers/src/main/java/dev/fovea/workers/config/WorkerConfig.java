@@ -103,6 +103,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String SCHEMA_AUTO_REGISTER = "schema.auto.register";
     public static final String WORKER_ID = "worker.id";
     public static final String STARTUP_TIMEOUT_MS = "startup.timeout.ms";
+    public static final String METRICS_PORT = "metrics.port";
+    public static final String SHUTDOWN_GRACE_MS = "shutdown.grace.ms";
 
     /** Keys with this prefix go, without it, to the Kafka clients. */
     public static final String KAFKA_PREFIX = "kafka.";
@@ -488,7 +490,28 @@ public final class WorkerConfig extends AbstractConfig {
                             "How long startup checks wait for Kafka and the registry before failing"
                                     + " with a message. An unreachable registry is retried with"
                                     + " exponential backoff (0.1 s doubling to 5 s) for this"
-                                    + " long, each attempt logged.");
+                                    + " long, each attempt logged.")
+                    .define(
+                            METRICS_PORT,
+                            Type.INT,
+                            9400,
+                            Range.between(-1, 65535),
+                            MEDIUM,
+                            "Port of the HTTP endpoint, on every interface: /metrics"
+                                    + " (Prometheus text), /live, /ready and /startup (200 or"
+                                    + " 503). 0 picks a free port (logged); -1 turns it off.")
+                    .define(
+                            SHUTDOWN_GRACE_MS,
+                            Type.LONG,
+                            30_000L,
+                            Range.atLeast(1_000L),
+                            MEDIUM,
+                            "On SIGTERM the worker turns not ready, stops polling, finishes the"
+                                    + " records in flight, commits, leaves the group, closes its"
+                                    + " models and exits 0, all within this long; past it, it"
+                                    + " exits 1 with its records uncommitted (read again by"
+                                    + " whoever takes the partitions). Keep it under the pod's"
+                                    + " terminationGracePeriodSeconds.");
 
     /** A number of at least 1; NaN, which a plain range lets through, is refused. */
     private static void atLeastOne(String name, Object value) {

@@ -73,6 +73,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private long inputs;
     private long totalQueueWaitNanos;
     private long maxQueueWaitNanos;
+    private final long[] inferenceMicros = new long[40];
+    private long totalInferenceNanos;
 
     private final Thread thread;
 
@@ -172,7 +174,9 @@ public final class DynamicBatcher implements AutoCloseable {
                     queueWaitMicros.clone(),
                     inputs,
                     totalQueueWaitNanos,
-                    maxQueueWaitNanos);
+                    maxQueueWaitNanos,
+                    inferenceMicros.clone(),
+                    totalInferenceNanos);
         } finally {
             lock.unlock();
         }
@@ -375,13 +379,14 @@ public final class DynamicBatcher implements AutoCloseable {
         lock.lock();
         try {
             batchSizes[requests.size()]++;
+            long inference = requests.get(0).inferenceNanos;
+            totalInferenceNanos += inference;
+            inferenceMicros[BatcherStats.microsBucket(inference, inferenceMicros.length)]++;
             for (InferenceRound.Ticket r : requests) {
                 inputs++;
                 totalQueueWaitNanos += r.queueNanos;
                 maxQueueWaitNanos = Math.max(maxQueueWaitNanos, r.queueNanos);
-                long micros = r.queueNanos / 1000;
-                int bucket = micros <= 0 ? 0 : 64 - Long.numberOfLeadingZeros(micros);
-                queueWaitMicros[Math.min(bucket, queueWaitMicros.length - 1)]++;
+                queueWaitMicros[BatcherStats.microsBucket(r.queueNanos, queueWaitMicros.length)]++;
             }
         } finally {
             lock.unlock();
