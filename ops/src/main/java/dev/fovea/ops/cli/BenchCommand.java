@@ -1,8 +1,5 @@
 package dev.fovea.ops.cli;
 
-import dev.fovea.models.BuildRequest;
-import dev.fovea.models.ModelBuilder;
-import dev.fovea.models.ModelMetadata;
 import dev.fovea.ops.bench.Bench;
 import dev.fovea.ops.bench.BenchCsv;
 import dev.fovea.ops.bench.BenchPlots;
@@ -28,7 +25,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -353,18 +349,8 @@ final class BenchCommand implements Callable<Integer> {
         return Nsfwjs.ensureImported(ModelCommand.defaultModelsDir(), this::step);
     }
 
-    /** The seeded Inception v3 the demo's {@code --built-model} serves, built once. */
     private Path builtModel() {
-        Path dir =
-                ModelCommand.defaultModelsDir()
-                        .resolve(String.format(Locale.ROOT, "demo-inception_v3-w%.2f", width));
-        if (ModelMetadata.isModelDirectory(dir)) {
-            step("using " + dir);
-        } else {
-            step("building Inception v3, width " + width + ", seeded weights, into " + dir);
-            ModelBuilder.build(new BuildRequest("inception_v3", 1000, width, 1, dir, null));
-        }
-        return dir;
+        return ModelCommand.seededDemoModel(width, this::step);
     }
 
     /**

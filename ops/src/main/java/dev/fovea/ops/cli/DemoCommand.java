@@ -1,9 +1,6 @@
 package dev.fovea.ops.cli;
 
 import dev.fovea.avro.Prediction;
-import dev.fovea.models.BuildRequest;
-import dev.fovea.models.ModelBuilder;
-import dev.fovea.models.ModelMetadata;
 import dev.fovea.ops.local.LocalStack;
 import dev.fovea.ops.tools.Formats;
 import dev.fovea.ops.tools.ImageProducer;
@@ -277,19 +274,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Path builtModel() {
-        Path dir =
-                ModelCommand.defaultModelsDir()
-                        .resolve(String.format("demo-inception_v3-w%.2f", width));
-        if (ModelMetadata.isCurrentModelDirectory(dir)) {
-            step("reusing the demo model " + dir);
-        } else {
-            step(
-                    "building the demo model: Inception v3, width "
-                            + width
-                            + ", seeded weights (once)");
-            ModelBuilder.build(new BuildRequest("inception_v3", 1000, width, 1, dir, null));
-        }
-        return dir;
+        return ModelCommand.seededDemoModel(width, DemoCommand::step);
     }
 
     /** Reads predictions of this run until {@code expected} distinct images have one. */

@@ -53,6 +53,32 @@ final class LocalCommand implements Runnable {
         @Option(names = "--foreground", description = "Run in this process until Ctrl-C.")
         boolean foreground;
 
+        @Option(
+                names = "--workers",
+                paramLabel = "N",
+                defaultValue = "0",
+                description =
+                        "Also start N workers in the background, in one consumer group ("
+                                + LocalWorkers.APPLICATION_ID
+                                + "), metrics on ports 9401..940N; ./fovea local status shows"
+                                + " them, ./fovea local down stops them.")
+        int workers;
+
+        @Option(
+                names = "--model",
+                paramLabel = "DIR",
+                description =
+                        "The workers' model (default: the seeded quarter-width Inception v3 of"
+                                + " ./fovea demo --built-model, built once).")
+        Path model;
+
+        @Option(
+                names = "--threads",
+                paramLabel = "N",
+                defaultValue = "1",
+                description = "Stream threads per worker (default ${DEFAULT-VALUE}).")
+        int threads;
+
         @Override
         public Integer call() throws Exception {
             Optional<ProcessHandle> running = runningStack(stack);
@@ -64,10 +90,38 @@ final class LocalCommand implements Runnable {
                                 + stack.bootstrapServers()
                                 + ", registry "
                                 + stack.registryUrl());
-                return 0;
+                return startWorkers();
             }
             Files.createDirectories(stack.dataDir);
-            return foreground ? runInForeground() : startInBackground();
+            if (foreground) {
+                return runInForeground();
+            }
+            int started = startInBackground();
+            return started != 0 ? started : startWorkers();
+        }
+
+        private int startWorkers() throws IOException, InterruptedException {
+            if (workers <= 0) {
+                return 0;
+            }
+            if (workers * threads > stack.partitions) {
+                System.out.println(
+                        "note: "
+                                + workers
+                                + " workers x "
+                                + threads
+                                + " threads > "
+                                + stack.partitions
+                                + " partitions: some will idle (--partitions sets them for a new"
+                                + " stack)");
+            }
+            Path dir =
+                    model != null
+                            ? model
+                            : ModelCommand.seededDemoModel(
+                                    0.25, what -> System.out.println("==> " + what));
+            LocalWorkers.start(stack, workers, dir, threads);
+            return 0;
         }
 
         private int runInForeground() throws IOException, InterruptedException {
@@ -167,6 +221,8 @@ final class LocalCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException, InterruptedException {
+            // Workers first: they leave the group and commit while the broker is still there.
+            LocalWorkers.stop(stack);
             Optional<ProcessHandle> running = runningStack(stack);
             if (running.isEmpty()) {
                 System.out.println("local stack is not running");
@@ -193,12 +249,14 @@ final class LocalCommand implements Runnable {
     @Command(
             name = "status",
             mixinStandardHelpOptions = true,
-            description = "Show whether the stack runs, its topics and schemas.")
+            description =
+                    "Show whether the stack runs, its topics and schemas, and each local worker's"
+                            + " health, partitions, throughput and lag.")
     static final class Status implements java.util.concurrent.Callable<Integer> {
         @Mixin StackOptions stack;
 
         @Override
-        public Integer call() {
+        public Integer call() throws InterruptedException {
             Optional<ProcessHandle> running = runningStack(stack);
             System.out.println(
                     "process:  "
@@ -220,6 +278,14 @@ final class LocalCommand implements Runnable {
                     "kafka:    "
                             + stack.bootstrapServers()
                             + (topics == null ? " not answering" : " answering, topics " + topics));
+            List<String> workers = LocalWorkers.status(stack, LocalStack.IMAGES);
+            if (!workers.isEmpty()) {
+                System.out.println(
+                        "workers:  group "
+                                + LocalWorkers.APPLICATION_ID
+                                + " (in/s over one second; lag and totals from each /metrics)");
+                workers.forEach(line -> System.out.println("  " + line));
+            }
             return running.isPresent() && registryUp && topics != null ? 0 : 1;
         }
     }

@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 @Command(
         name = "model",
@@ -120,6 +122,23 @@ final class ModelCommand implements Runnable {
     /** Where models go unless told otherwise: {@code .fovea/models} under Fovea's home. */
     static Path defaultModelsDir() {
         return Path.of(System.getProperty("fovea.home", "."), ".fovea", "models");
+    }
+
+    /**
+     * The Inception v3 with seeded weights that the demo's {@code --built-model}, the bench and the
+     * local cluster serve when given no model: small and fast, meaningless classes; built once.
+     */
+    static Path seededDemoModel(double width, Consumer<String> step) {
+        Path dir =
+                defaultModelsDir()
+                        .resolve(String.format(Locale.ROOT, "demo-inception_v3-w%.2f", width));
+        if (ModelMetadata.isCurrentModelDirectory(dir)) {
+            step.accept("reusing " + dir);
+        } else {
+            step.accept("building Inception v3, width " + width + ", seeded weights, into " + dir);
+            ModelBuilder.build(new BuildRequest("inception_v3", 1000, width, 1, dir, null));
+        }
+        return dir;
     }
 
     static final class Architectures implements Iterable<String> {
