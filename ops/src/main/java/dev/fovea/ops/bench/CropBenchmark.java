@@ -4,6 +4,7 @@ import dev.fovea.ops.local.LocalStack;
 import dev.fovea.topology.crops.CropScheme;
 import dev.fovea.workers.config.WorkerConfig;
 import dev.fovea.workers.image.InputWriter;
+import dev.fovea.workers.runtime.EnsembleSpec;
 import dev.fovea.workers.runtime.ModelSpec;
 import dev.fovea.workers.runtime.SavedModelClassifier;
 
@@ -63,16 +64,6 @@ public final class CropBenchmark {
 
     /** The fewest full batches of each member a run measures, whatever the rate. */
     static final int MIN_BATCHES = 8;
-
-    /** The settings of one model that a worker refuses beside {@code ensemble.members}. */
-    private static final List<String> MODEL_SETTINGS =
-            List.of(
-                    WorkerConfig.MODEL_NAME,
-                    WorkerConfig.MODEL_VERSION,
-                    WorkerConfig.MODEL_PREPROCESSING,
-                    WorkerConfig.MODEL_OUTPUT,
-                    WorkerConfig.MODEL_RESIZE,
-                    WorkerConfig.MODEL_LABELS);
 
     private final Plan plan;
     private final Workload workload;
@@ -151,7 +142,7 @@ public final class CropBenchmark {
                 Map<String, String> own = new HashMap<>(settings);
                 // Meant for --model; a worker refuses them with ensemble.members, whose members
                 // take theirs from their own metadata.
-                own.keySet().removeAll(MODEL_SETTINGS);
+                own.keySet().removeAll(EnsembleSpec.SINGLE_MODEL_SETTINGS);
                 own.put(WorkerConfig.ENSEMBLE_MEMBERS, paths);
                 own.put(WorkerConfig.ENSEMBLE_CROPS, scheme.id());
                 runs.add(measure(stack, CropResults.ENSEMBLE, members, scheme, null, own, threads));

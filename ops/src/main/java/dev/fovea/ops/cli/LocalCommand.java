@@ -154,36 +154,22 @@ final class LocalCommand implements Runnable {
         }
 
         private int startInBackground() throws IOException, InterruptedException {
-            List<String> command = new ArrayList<>();
-            command.add(ProcessHandle.current().info().command().orElse("java"));
-            command.add("-Xmx512m");
-            command.add("-Dfovea.home=" + System.getProperty("fovea.home", "."));
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(Fovea.class.getName());
-            command.addAll(
-                    List.of(
-                            "local",
-                            "up",
-                            "--foreground",
-                            "--kafka-port",
-                            Integer.toString(stack.kafkaPort),
-                            "--registry-port",
-                            Integer.toString(stack.registryPort),
-                            "--data-dir",
-                            stack.dataDir.toString(),
-                            "--partitions",
-                            Integer.toString(stack.partitions)));
-            if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-                // Its own session: closing this terminal does not take the stack down.
-                command.add(0, "/usr/bin/setsid");
-            }
             Process process =
-                    new ProcessBuilder(command)
-                            .redirectErrorStream(true)
-                            .redirectOutput(
-                                    ProcessBuilder.Redirect.appendTo(stack.logFile().toFile()))
-                            .start();
+                    startFovea(
+                            List.of("-Xmx512m"),
+                            List.of(
+                                    "local",
+                                    "up",
+                                    "--foreground",
+                                    "--kafka-port",
+                                    Integer.toString(stack.kafkaPort),
+                                    "--registry-port",
+                                    Integer.toString(stack.registryPort),
+                                    "--data-dir",
+                                    stack.dataDir.toString(),
+                                    "--partitions",
+                                    Integer.toString(stack.partitions)),
+                            stack.logFile());
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
@@ -229,13 +215,7 @@ final class LocalCommand implements Runnable {
                 return 0;
             }
             ProcessHandle process = running.get();
-            process.destroy();
-            try {
-                process.onExit().get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException
-                    | java.util.concurrent.ExecutionException e) {
-                process.destroyForcibly();
-            }
+            terminate(process, 30);
             Files.deleteIfExists(stack.pidFile());
             System.out.println(
                     "local stack stopped (pid "
@@ -290,6 +270,41 @@ final class LocalCommand implements Runnable {
         }
     }
 
+    /**
+     * Starts {@code ./fovea ARGS} in the background, in this JVM's Java and class path, its output
+     * appended to {@code log}.
+     */
+    static Process startFovea(List<String> jvmOptions, List<String> args, Path log)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        command.addAll(jvmOptions);
+        command.add("-Dfovea.home=" + System.getProperty("fovea.home", "."));
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Fovea.class.getName());
+        command.addAll(args);
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            // Its own session: closing this terminal does not take it down.
+            command.add(0, "/usr/bin/setsid");
+        }
+        return new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+    }
+
+    /** SIGTERM, then SIGKILL if the process has not exited within {@code graceSeconds}. */
+    static void terminate(ProcessHandle process, int graceSeconds) throws InterruptedException {
+        process.destroy();
+        try {
+            process.onExit().get(graceSeconds, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException
+                | java.util.concurrent.ExecutionException e) {
+            process.destroyForcibly();
+        }
+    }
+
     static Optional<ProcessHandle> runningStack(StackOptions stack) {
         try {
             if (!Files.exists(stack.pidFile())) {
@@ -312,7 +327,7 @@ final class LocalCommand implements Runnable {
         return process.pid() + " " + startedAt(process);
     }
 
-    private static String startedAt(ProcessHandle process) {
+    static String startedAt(ProcessHandle process) {
         return process.info().startInstant().map(Object::toString).orElse("unknown");
     }
 

@@ -54,38 +54,26 @@ final class LocalWorkers {
         List<Worker> started = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             int port = METRICS_PORT_BASE + i;
-            List<String> command = new ArrayList<>();
-            command.add(ProcessHandle.current().info().command().orElse("java"));
-            command.add("-Dfovea.home=" + System.getProperty("fovea.home", "."));
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(Fovea.class.getName());
-            command.addAll(
-                    List.of(
-                            "worker",
-                            "--model",
-                            model.toString(),
-                            "--set",
-                            "bootstrap.servers=" + stack.bootstrapServers(),
-                            "--set",
-                            "schema.registry.url=" + stack.registryUrl(),
-                            "--set",
-                            "application.id=" + APPLICATION_ID,
-                            "--set",
-                            "worker.id=local-w" + i,
-                            "--set",
-                            "num.stream.threads=" + threads,
-                            "--set",
-                            "metrics.port=" + port));
-            if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-                command.add(0, "/usr/bin/setsid");
-            }
             Process process =
-                    new ProcessBuilder(command)
-                            .redirectErrorStream(true)
-                            .redirectOutput(
-                                    ProcessBuilder.Redirect.appendTo(logFile(stack, i).toFile()))
-                            .start();
+                    LocalCommand.startFovea(
+                            List.of(),
+                            List.of(
+                                    "worker",
+                                    "--model",
+                                    model.toString(),
+                                    "--set",
+                                    "bootstrap.servers=" + stack.bootstrapServers(),
+                                    "--set",
+                                    "schema.registry.url=" + stack.registryUrl(),
+                                    "--set",
+                                    "application.id=" + APPLICATION_ID,
+                                    "--set",
+                                    "worker.id=local-w" + i,
+                                    "--set",
+                                    "num.stream.threads=" + threads,
+                                    "--set",
+                                    "metrics.port=" + port),
+                            logFile(stack, i));
             Files.writeString(
                     pidFile(stack, i),
                     LocalCommand.pidFileContent(process.toHandle()) + " " + port);
@@ -138,14 +126,12 @@ final class LocalWorkers {
                 Optional<ProcessHandle> process =
                         ProcessHandle.of(Long.parseLong(recorded[0]))
                                 .filter(ProcessHandle::isAlive)
+                                // A pid can be reused: the worker also started when recorded.
                                 .filter(
                                         p ->
                                                 recorded.length > 2
                                                         && recorded[1].equals(
-                                                                p.info()
-                                                                        .startInstant()
-                                                                        .map(Object::toString)
-                                                                        .orElse("unknown")));
+                                                                LocalCommand.startedAt(p)));
                 if (process.isPresent()) {
                     workers.add(new Worker(index, process.get(), Integer.parseInt(recorded[2])));
                 } else {
@@ -159,18 +145,10 @@ final class LocalWorkers {
     }
 
     /** SIGTERM to every worker (they leave the group and exit within their grace period). */
-    static void stop(StackOptions stack) throws IOException {
+    static void stop(StackOptions stack) throws IOException, InterruptedException {
         for (Worker w : running(stack)) {
-            w.process().destroy();
-            try {
-                w.process().onExit().get(45, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException
-                    | java.util.concurrent.ExecutionException e) {
-                w.process().destroyForcibly();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+            // Longer than the worker's own shutdown grace (30 s by default).
+            LocalCommand.terminate(w.process(), 45);
             Files.deleteIfExists(pidFile(stack, w.index()));
             System.out.println("worker " + w.id() + " stopped (pid " + w.process().pid() + ")");
         }

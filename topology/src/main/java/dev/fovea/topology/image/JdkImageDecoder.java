@@ -245,15 +245,12 @@ public final class JdkImageDecoder implements ImageDecoder {
                     Reason.UNDECODABLE_IMAGE,
                     format + " header declares an empty image (" + width + "x" + height + ")");
         }
+        String image = format + " image is " + width + "x" + height;
         long pixels = (long) width * height;
         if (pixels > limits.maxPixels()) {
             throw new ImageRejectedException(
                     Reason.IMAGE_TOO_LARGE,
-                    format
-                            + " image is "
-                            + width
-                            + "x"
-                            + height
+                    image
                             + " = "
                             + pixels
                             + " pixels, over the limit of "
@@ -266,11 +263,7 @@ public final class JdkImageDecoder implements ImageDecoder {
         if (ratio > limits.maxAspectRatio()) {
             throw new ImageRejectedException(
                     Reason.IMAGE_TOO_LARGE,
-                    format
-                            + " image is "
-                            + width
-                            + "x"
-                            + height
+                    image
                             + ", aspect ratio "
                             + DecoderLimits.formatRatio(ratio)
                             + ":1, over the limit of "

@@ -44,7 +44,7 @@ public record ImageWork(
      * SourceRecord#keyAsImageId()}), else null.
      */
     public String imageId() {
-        return clipped(event != null ? event.getId() : source.keyAsImageId());
+        return clipped(unclippedId());
     }
 
     /**
@@ -62,8 +62,12 @@ public record ImageWork(
 
     /** Whether {@link #imageId()} is cut short. */
     boolean imageIdClipped() {
-        String id = event != null ? event.getId() : source.keyAsImageId();
+        String id = unclippedId();
         return id != null && id.length() > MAX_ID_CHARS;
+    }
+
+    private String unclippedId() {
+        return event != null ? event.getId() : source.keyAsImageId();
     }
 
     ImageWork withEvent(ImageEvent parsed) {

@@ -89,23 +89,25 @@ public final class InputWriter {
                             + " floats remaining, the input needs "
                             + length);
         }
-        Resampler resampler = new Resampler(image, crop, size, preprocessing, mode);
-        int rowLength = size * 3;
         if (dst.hasArray()) {
-            float[] array = dst.array();
-            int start = dst.arrayOffset() + dst.position();
-            for (int y = 0; y < size; y++) {
-                resampler.writeRow(y, array, start + y * rowLength);
-            }
+            write(
+                    image,
+                    crop,
+                    size,
+                    preprocessing,
+                    mode,
+                    dst.array(),
+                    dst.arrayOffset() + dst.position());
             dst.position(dst.position() + length);
-        } else {
-            // Direct memory (a tensor's buffer) is filled a row at a time from a small scratch
-            // array: a bulk put is one memory copy, per-value puts a bounds check each.
-            float[] row = new float[rowLength];
-            for (int y = 0; y < size; y++) {
-                resampler.writeRow(y, row, 0);
-                dst.put(row);
-            }
+            return;
+        }
+        // Direct memory (a tensor's buffer) is filled a row at a time from a small scratch
+        // array: a bulk put is one memory copy, per-value puts a bounds check each.
+        Resampler resampler = new Resampler(image, crop, size, preprocessing, mode);
+        float[] row = new float[size * 3];
+        for (int y = 0; y < size; y++) {
+            resampler.writeRow(y, row, 0);
+            dst.put(row);
         }
     }
 

@@ -29,7 +29,7 @@ public record EnsembleSpec(
     public record MemberSpec(ModelSpec model, CropScheme crops, double weight) {}
 
     /** Settings that speak for one model and so cannot apply to an ensemble's several. */
-    private static final List<String> SINGLE_MODEL_SETTINGS =
+    public static final List<String> SINGLE_MODEL_SETTINGS =
             List.of(
                     WorkerConfig.MODEL_PATH,
                     WorkerConfig.MODEL_NAME,
