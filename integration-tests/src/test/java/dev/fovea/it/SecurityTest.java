@@ -151,8 +151,8 @@ class SecurityTest {
                         "FOVEA_BASIC_AUTH_USER_INFO",
                         "fovea:" + REGISTRY_PASSWORD,
                         // Kafka's clients log their whole configuration at info: let them.
-                        "JAVA_TOOL_OPTIONS",
-                        "-Dorg.slf4j.simpleLogger.log.org.apache.kafka=info");
+                        "FOVEA_LOG_LEVEL",
+                        "info,org.apache.kafka=info");
         SchemaRegistryClient registry = new HttpSchemaRegistryClient(registryServer.url());
         List<ImageProducer.Item> image = ImageProducer.items(Fixture.photographs(), 1, "secure-");
 

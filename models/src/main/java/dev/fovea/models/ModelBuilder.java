@@ -39,6 +39,10 @@ public final class ModelBuilder {
      * @throws UncheckedIOException when writing fails
      */
     public static BuildResult build(BuildRequest req) {
+        return TensorFlowLog.captureUnchecked(() -> buildCaptured(req));
+    }
+
+    private static BuildResult buildCaptured(BuildRequest req) {
         long start = System.nanoTime();
         Architecture arch = architecture(req.arch());
         ModelMetadata metadata =

@@ -375,22 +375,29 @@ public final class FoveaWorker implements AutoCloseable {
                             nonZero.put(reason, count);
                         }
                     });
-            log.info(
-                    "summary: since the last, {} images in, {} predictions, {} dead letters;"
-                            + " since start, {} in, {} predictions, dead letters {}; mean batch"
-                            + " {}; lag {}; in flight {}",
-                    now.imagesIn() - before.imagesIn(),
-                    now.predictions() - before.predictions(),
-                    now.deadLetters() - before.deadLetters(),
-                    now.imagesIn(),
-                    now.predictions(),
-                    nonZero,
-                    String.format(
-                            java.util.Locale.ROOT,
-                            "%.1f",
-                            BatcherStats.sum(classifier.batcherStats().values()).meanBatchSize()),
-                    (long) WorkerMetrics.totalLag(streams.metrics()),
-                    m.inFlight());
+            double meanBatch = BatcherStats.sum(classifier.batcherStats().values()).meanBatchSize();
+            long lag = (long) WorkerMetrics.totalLag(streams.metrics());
+            // The pairs are fields of the line in log.format=json.
+            log.atInfo()
+                    .addKeyValue("event", "summary")
+                    .addKeyValue("imagesIn", now.imagesIn())
+                    .addKeyValue("predictions", now.predictions())
+                    .addKeyValue("deadLetters", now.deadLetters())
+                    .addKeyValue("lag", lag)
+                    .addKeyValue("inFlight", m.inFlight())
+                    .log(
+                            "summary: since the last, {} images in, {} predictions, {} dead"
+                                    + " letters; since start, {} in, {} predictions, dead letters"
+                                    + " {}; mean batch {}; lag {}; in flight {}",
+                            now.imagesIn() - before.imagesIn(),
+                            now.predictions() - before.predictions(),
+                            now.deadLetters() - before.deadLetters(),
+                            now.imagesIn(),
+                            now.predictions(),
+                            nonZero,
+                            String.format(java.util.Locale.ROOT, "%.1f", meanBatch),
+                            lag,
+                            m.inFlight());
         } catch (RuntimeException e) {
             // A summary must never stop the next one (a scheduled task that throws is cancelled).
             log.warn("cannot log the summary: {}", e.toString());

@@ -4,6 +4,7 @@ import dev.fovea.models.BuildResult;
 import dev.fovea.models.Labels;
 import dev.fovea.models.ModelDirectory;
 import dev.fovea.models.ModelMetadata;
+import dev.fovea.models.TensorFlowLog;
 
 import org.tensorflow.Graph;
 import org.tensorflow.Session;
@@ -30,6 +31,10 @@ public final class TfjsImporter {
      * @throws UncheckedIOException when reading or writing fails
      */
     public static BuildResult importModel(ImportRequest req) {
+        return TensorFlowLog.captureUnchecked(() -> importModelCaptured(req));
+    }
+
+    private static BuildResult importModelCaptured(ImportRequest req) {
         long start = System.nanoTime();
         TfjsModel model;
         try {

@@ -8,6 +8,7 @@ import dev.fovea.ops.bench.BenchResults;
 import dev.fovea.ops.bench.CropBenchmark;
 import dev.fovea.ops.bench.HostileBenchmark;
 import dev.fovea.ops.bench.Workload;
+import dev.fovea.ops.logging.Logging;
 import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.ops.tools.Nsfwjs;
 import dev.fovea.ops.tools.SampleImages;
@@ -356,20 +357,17 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * Each run starts a worker, which logs its settings, its topology and a warning about its
      * fresh, empty topics, and Kafka warns about settings the worker chooses on purpose: one set
-     * per run, noise here. Set before the first logger of these names exists, which is when
-     * slf4j-simple reads its level; failures still surface, as the exceptions that stop the run.
+     * per run, noise here. Failures still surface, as the exceptions that stop the run.
      */
     private static void quietLogs() {
-        for (String name :
+        Logging.quiet(
                 List.of(
                         "dev.fovea.workers",
                         "dev.fovea.ops.local",
                         "dev.fovea.schemas",
                         "org.apache.kafka.streams.StreamsConfig",
                         "org.apache.kafka.controller",
-                        "org.apache.kafka.clients.NetworkClient")) {
-            System.setProperty("org.slf4j.simpleLogger.log." + name, "error");
-        }
+                        "org.apache.kafka.clients.NetworkClient"));
     }
 
     private static List<Integer> sortedDistinct(List<Integer> values) {

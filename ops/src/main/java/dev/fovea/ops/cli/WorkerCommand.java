@@ -1,5 +1,6 @@
 package dev.fovea.ops.cli;
 
+import dev.fovea.ops.logging.Logging;
 import dev.fovea.workers.FoveaWorker;
 import dev.fovea.workers.config.WorkerConfig;
 
@@ -56,6 +57,7 @@ final class WorkerCommand implements Callable<Integer> {
             overrides.put(WorkerConfig.MODEL_PATH, model.toString());
         }
         WorkerConfig workerConfig = WorkerConfig.load(config, System.getenv(), overrides);
+        Logging.apply(workerConfig);
         FoveaWorker worker = FoveaWorker.start(workerConfig);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(() -> onShutdown(worker), "fovea-shutdown"));

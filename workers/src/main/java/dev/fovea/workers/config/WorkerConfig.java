@@ -105,6 +105,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String STARTUP_TIMEOUT_MS = "startup.timeout.ms";
     public static final String METRICS_PORT = "metrics.port";
     public static final String SHUTDOWN_GRACE_MS = "shutdown.grace.ms";
+    public static final String LOG_FORMAT = "log.format";
+    public static final String LOG_LEVEL = "log.level";
 
     /** Keys with this prefix go, without it, to the Kafka clients. */
     public static final String KAFKA_PREFIX = "kafka.";
@@ -511,7 +513,29 @@ public final class WorkerConfig extends AbstractConfig {
                                     + " models and exits 0, all within this long; past it, it"
                                     + " exits 1 with its records uncommitted (read again by"
                                     + " whoever takes the partitions). Keep it under the pod's"
-                                    + " terminationGracePeriodSeconds.");
+                                    + " terminationGracePeriodSeconds.")
+                    .define(
+                            LOG_FORMAT,
+                            Type.STRING,
+                            "text",
+                            ValidString.in("text", "json"),
+                            LOW,
+                            "text: one line per event, time, thread, level, logger, message."
+                                    + " json: one JSON object per line (timestamp, level, logger,"
+                                    + " thread, message, error, and the event's fields, e.g. a"
+                                    + " dead letter's reason and imageId) for log pipelines."
+                                    + " TensorFlow's native lines while models load are logged"
+                                    + " through it too (logger tensorflow; its INFO at debug).")
+                    .define(
+                            LOG_LEVEL,
+                            Type.STRING,
+                            "info",
+                            (name, value) -> LogLevels.parse((String) value),
+                            LOW,
+                            "Level of the log (off, error, warn, info, debug, trace), then"
+                                    + " optional logger=level pairs: info,org.apache.kafka=info,"
+                                    + "tensorflow=debug. Kafka's loggers stay at warn unless a"
+                                    + " pair names them.");
 
     /** A number of at least 1; NaN, which a plain range lets through, is refused. */
     private static void atLeastOne(String name, Object value) {
@@ -628,6 +652,16 @@ public final class WorkerConfig extends AbstractConfig {
                 getInt(IMAGE_MAX_BYTES),
                 getLong(IMAGE_MAX_PIXELS),
                 getDouble(IMAGE_MAX_ASPECT_RATIO));
+    }
+
+    /** {@code log.level}, parsed. */
+    public LogLevels logLevels() {
+        return LogLevels.parse(getString(LOG_LEVEL));
+    }
+
+    /** {@code log.format}: true for one JSON object per line. */
+    public boolean jsonLogs() {
+        return "json".equals(getString(LOG_FORMAT));
     }
 
     /** Settings passed through to the Kafka clients, without their {@code kafka.} prefix. */

@@ -84,12 +84,20 @@ public final class WorkerMetrics implements Telemetry {
         lastProgressNanos.set(nanoTime.getAsLong());
         long skipped = admitLine();
         if (skipped >= 0) {
-            log.info(
-                    "dead letter {} for image {}: {}{}",
-                    reason,
-                    imageId,
-                    message,
-                    skipped > 0 ? " (" + skipped + " earlier dead letters not logged)" : "");
+            // The pairs are fields of the line in log.format=json.
+            log.atInfo()
+                    .addKeyValue("event", "dead_letter")
+                    .addKeyValue("reason", reason.name())
+                    .addKeyValue("imageId", imageId)
+                    .addKeyValue("skipped", skipped)
+                    .log(
+                            "dead letter {} for image {}: {}{}",
+                            reason,
+                            imageId,
+                            message,
+                            skipped > 0
+                                    ? " (" + skipped + " earlier dead letters not logged)"
+                                    : "");
         }
     }
 

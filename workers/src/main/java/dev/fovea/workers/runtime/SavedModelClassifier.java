@@ -1,5 +1,6 @@
 package dev.fovea.workers.runtime;
 
+import dev.fovea.models.TensorFlowLog;
 import dev.fovea.topology.InferenceException;
 import dev.fovea.topology.crops.Crop;
 import dev.fovea.topology.image.DecodedImage;
@@ -149,6 +150,11 @@ public final class SavedModelClassifier implements AutoCloseable {
 
     /** {@link #load(ModelSpec)}, with a dynamic batcher when {@code batching} asks for one. */
     public static SavedModelClassifier load(ModelSpec spec, Batching batching) {
+        // Loading and the first run are when TensorFlow's native code prints its notices.
+        return TensorFlowLog.captureUnchecked(() -> loadAndWarmUp(spec, batching));
+    }
+
+    private static SavedModelClassifier loadAndWarmUp(ModelSpec spec, Batching batching) {
         long start = System.nanoTime();
         ConfigProto config =
                 ConfigProto.newBuilder()
