@@ -4,15 +4,19 @@
 //    1.27 OpenAPI schemas), @kubernetes-models/keda (KEDA's CRDs: ScaledObject,
 //    TriggerAuthentication) and @kubernetes-models/prometheus-operator (ServiceMonitor); an object
 //    of a kind with no schema here is an error, not a pass;
-//  - kustomizations: the files they name exist;
-//  - the base's settings agree with each other: probes on the metrics port, grace periods, the
-//    consumer group and topic KEDA watches, replicas x threads <= partitions;
+//  - no object has a field its schema does not define (a misspelt field passes the schemas);
+//  - kustomizations rendered (kustomize.mjs: the part of kustomize they use; no kubectl on CI): every
+//    Kustomization, and the base with each Component; the objects they produce are validated too;
+//  - the settings of each rendered build agree with each other: probes on the metrics port, grace
+//    periods, the consumer group and topic KEDA watches, replicas x threads <= partitions;
 //  - the Dockerfiles with dockerfile-utils' linter, and what the worker needs of them;
 //  - the Grafana dashboard parses, and every metric and label it queries is the worker's
 //    (worker-metrics.txt), and every worker metric is on it.
 // Usage: node validate.mjs                  everything under ops/deploy
 //        node validate.mjs --manifest FILE  one manifest file (schemas only)
-//        node validate.mjs --base DIR       the cross-checks of a base directory
+//        node validate.mjs --base DIR       the cross-checks of a base directory (its files)
+//        node validate.mjs --render DIR     render a kustomization (a Component: on the base),
+//                                           validate its objects, cross-check them
 //        node validate.mjs --dashboard FILE one dashboard
 //        node validate.mjs --dockerfile FILE
 // Prints one line per problem and exits 1 if there is any.
@@ -20,6 +24,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
+import { KUSTOMIZE_API as KUSTOMIZE, renderDirectory, renderKustomization } from "./kustomize.mjs";
 import { validate as lintDockerfile } from "dockerfile-utils";
 import * as core from "kubernetes-models/v1";
 import * as apps from "kubernetes-models/apps/v1";
@@ -37,10 +42,10 @@ const MODELS = {
   "keda.sh/v1alpha1": keda,
   "monitoring.coreos.com/v1": monitoring,
 };
-const KUSTOMIZE = new Set(["kustomize.config.k8s.io/v1beta1", "kustomize.config.k8s.io/v1alpha1"]);
+const BASE = path.join(DEPLOY, "k8s", "base");
 
 const problems = [];
-const counts = { objects: 0, kustomizations: 0, dockerfiles: 0, dashboards: 0, queries: 0 };
+const counts = { objects: 0, kustomizations: 0, builds: 0, renderedObjects: 0, dockerfiles: 0, dashboards: 0, queries: 0 };
 const problem = (file, message) => problems.push(`${path.relative(process.cwd(), file)}: ${message}`);
 
 function readDocuments(file) {
@@ -55,8 +60,9 @@ function readDocuments(file) {
   return objects;
 }
 
-function validateObject(file, obj) {
-  const id = `${obj?.kind ?? "?"}/${obj?.metadata?.name ?? "?"}`;
+// context: what the messages say before the object's kind/name ("rendered: " for a build's).
+function validateObject(file, obj, context = "") {
+  const id = `${context}${obj?.kind ?? "?"}/${obj?.metadata?.name ?? "?"}`;
   if (!obj || typeof obj !== "object" || !obj.apiVersion || !obj.kind) {
     problem(file, `${id}: not a Kubernetes object (apiVersion and kind required)`);
     return;
@@ -66,26 +72,96 @@ function validateObject(file, obj) {
     problem(file, `${id}: no schema for ${obj.apiVersion} ${obj.kind} (wrong apiVersion or kind?)`);
     return;
   }
-  counts.objects++;
+  if (context) counts.renderedObjects++;
+  else counts.objects++;
   try {
     new Model(obj).validate();
   } catch (e) {
     problem(file, `${id}: ${e.message}`);
   }
+  for (const [where, field, known] of unknownFields(Model, obj)) {
+    const hint = closest(field, known);
+    problem(file, `${id}: ${where} is not a field of the schema${hint ? ` (did you mean ${hint}?)` : ""}`);
+  }
 }
 
-function checkKustomization(file, k) {
-  counts.kustomizations++;
-  const dir = path.dirname(file);
-  const named = [
-    ...(k.resources ?? []),
-    ...(k.components ?? []),
-    ...(k.patches ?? []).filter((p) => p.path).map((p) => p.path),
-  ];
-  for (const rel of named) {
-    if (!fs.existsSync(path.join(dir, rel))) problem(file, `names ${rel}, which does not exist`);
+// The Kubernetes schemas allow unknown properties (the API server drops them, with at most a
+// warning), so `livenesProbe:` would pass validate() and the probe would silently not exist.
+// kubernetes-models ships its schemas only as ajv-compiled code, not as JSON, so the fields a
+// schema defines are learnt by watching that code: it reads every property its schema defines
+// (`data.livenessProbe === undefined`?), and enumerates the keys of a map (additionalProperties:
+// labels, ConfigMap data, resource limits). We run the model's validate() on proxies that record
+// both; a key of an object that the validator read fields of but never asked for is unknown. An
+// object whose fields it neither read nor enumerated has a free-form schema
+// (x-kubernetes-preserve-unknown-fields, or type: object alone): anything goes there.
+// Returns [path, field, fields the schema has there].
+function unknownFields(Model, obj) {
+  const seen = new Map(); // object of obj -> { read: Set of keys asked for, enumerated: boolean }
+  const proxies = new Map();
+  const watch = (value) => {
+    if (value === null || typeof value !== "object") return value;
+    if (!proxies.has(value)) {
+      const info = { read: new Set(), enumerated: false };
+      seen.set(value, info);
+      proxies.set(value, new Proxy(value, {
+        get(target, key) {
+          if (typeof key === "string") info.read.add(key);
+          return watch(target[key]);
+        },
+        has(target, key) {
+          if (typeof key === "string") info.read.add(key);
+          return key in target;
+        },
+        ownKeys(target) {
+          info.enumerated = true;
+          return Reflect.ownKeys(target);
+        },
+      }));
+    }
+    return proxies.get(value);
+  };
+  try {
+    Model.prototype.validate.call(watch(obj));
+  } catch {
+    // Schema errors are reported by validateObject; only the reads matter here.
   }
-  return (k.patches ?? []).filter((p) => p.path).map((p) => path.resolve(dir, p.path));
+  const unknown = [];
+  const walk = (value, where) => {
+    const info = seen.get(value);
+    if (!info) return; // never reached by the validator: under a free-form field
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => walk(item, [...where, i]));
+      return;
+    }
+    const fields = [...info.read].filter((k) => k !== "length" && !/^\d+$/.test(k));
+    const strict = !info.enumerated && fields.length > 0;
+    for (const [key, child] of Object.entries(value)) {
+      if (strict && !info.read.has(key)) unknown.push([[...where, key].join("/"), key, fields]);
+      else walk(child, [...where, key]);
+    }
+  };
+  walk(obj, []);
+  return unknown;
+}
+
+// The field of `known` nearest to a misspelt `field` (at most 2 edits, or one is inside the other).
+function closest(field, known) {
+  const distance = (a, b) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) {
+        next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      }
+      row = next;
+    }
+    return row[b.length];
+  };
+  const ranked = known
+    .map((k) => [k, distance(field.toLowerCase(), k.toLowerCase())])
+    .filter(([k, d]) => d <= 2 || k.toLowerCase().startsWith(field.toLowerCase()))
+    .sort((a, b) => a[1] - b[1]);
+  return ranked[0]?.[0];
 }
 
 function yamlFiles(dir) {
@@ -96,24 +172,58 @@ function yamlFiles(dir) {
   });
 }
 
+// Every file's objects, then every kustomization's build.
 function validateManifestTree(dir) {
   const files = yamlFiles(dir).sort();
   const patchFiles = new Set();
   const parsed = files.map((f) => [f, readDocuments(f)]);
+  const kustomizations = [];
   for (const [f, docs] of parsed) {
-    for (const d of docs) if (KUSTOMIZE.has(d.apiVersion)) checkKustomization(f, d).forEach((p) => patchFiles.add(p));
+    for (const d of docs.filter((d) => KUSTOMIZE.has(d?.apiVersion))) {
+      counts.kustomizations++;
+      kustomizations.push(path.dirname(f));
+      for (const p of d.patches ?? []) if (p.path) patchFiles.add(path.resolve(path.dirname(f), p.path));
+    }
   }
   for (const [f, docs] of parsed) {
-    // A strategic-merge patch is a fragment of an object, not one: the base it patches is validated.
+    // A strategic-merge patch is a fragment of an object, not one: the build it patches is validated.
     if (patchFiles.has(path.resolve(f))) continue;
     for (const d of docs) if (!KUSTOMIZE.has(d?.apiVersion)) validateObject(f, d);
   }
+  for (const k of kustomizations) checkBuild(k);
 }
 
-// What the worker and KEDA need to agree on, in one kustomize base.
+// Renders the kustomization in dir and checks what it produces: each object against its schema,
+// and the cross-checks. A Component is rendered on the base, the way an overlay would use it.
+function checkBuild(dir) {
+  counts.builds++;
+  // Only a peek at the kind: the renderer reports a kustomization.yaml that is missing or broken.
+  const file = path.join(dir, "kustomization.yaml");
+  const first = fs.existsSync(file) ? parseAllDocuments(fs.readFileSync(file, "utf8"))[0] : undefined;
+  const component = first && !first.errors.length && first.toJS()?.kind === "Component";
+  const context = component ? "rendered on the base: " : "rendered: ";
+  const entries = component
+    ? renderKustomization({ resources: [BASE], components: [path.resolve(dir)] }, file, problem)
+    : renderDirectory(dir, problem);
+  for (const { obj } of entries) validateObject(dir, obj, context);
+  if (entries.some(({ obj }) => obj?.kind === "Deployment")) {
+    crossCheck(dir, entries, (file, message) => problem(file, `in the build of ${path.relative(process.cwd(), dir)}: ${message}`));
+  }
+}
+
+// The cross-checks of a base directory's files as they are (the test edits a copy of the base).
 function checkBase(dir) {
-  const all = yamlFiles(dir).flatMap((f) => readDocuments(f).map((o) => [f, o]));
-  const one = (kind) => all.find(([, o]) => o?.kind === kind) ?? [path.join(dir, "?"), undefined];
+  const entries = yamlFiles(dir).flatMap((file) => readDocuments(file).map((obj) => ({ obj, file })));
+  crossCheck(dir, entries, problem);
+}
+
+// What the worker and KEDA need to agree on, in one kustomize base or build: entries are
+// { obj, file }; problem(file, message) reports.
+function crossCheck(dir, entries, problem) {
+  const one = (kind) => {
+    const entry = entries.find(({ obj }) => obj?.kind === kind);
+    return entry ? [entry.file, entry.obj] : [path.join(dir, "?"), undefined];
+  };
   const [cmFile, cm] = one("ConfigMap");
   const [depFile, dep] = one("Deployment");
   const [soFile, so] = one("ScaledObject");
@@ -317,8 +427,8 @@ function checkDashboard(file) {
 
 const args = process.argv.slice(2);
 if (args.length === 0) {
+  // The base's cross-checks run on its build (and on every other build, which holds the base).
   validateManifestTree(path.join(DEPLOY, "k8s"));
-  checkBase(path.join(DEPLOY, "k8s", "base"));
   checkDockerfile(path.join(DEPLOY, "docker", "Dockerfile"));
   checkDockerfile(path.join(DEPLOY, "docker", "Dockerfile.gpu"));
   for (const f of fs.readdirSync(path.join(DEPLOY, "grafana")).filter((f) => f.endsWith(".json"))) {
@@ -330,6 +440,7 @@ if (args.length === 0) {
     if (!arg) throw new Error(`${flag} needs an argument`);
     if (flag === "--manifest") readDocuments(arg).forEach((o) => validateObject(arg, o));
     else if (flag === "--base") checkBase(arg);
+    else if (flag === "--render") checkBuild(arg);
     else if (flag === "--dashboard") checkDashboard(arg);
     else if (flag === "--dockerfile") checkDockerfile(arg);
     else throw new Error(`unknown option ${flag}`);
@@ -339,6 +450,7 @@ if (args.length === 0) {
 for (const p of problems) console.log(p);
 console.log(
   `deploy validation: ${counts.objects} Kubernetes objects, ${counts.kustomizations} kustomizations, ` +
+    `${counts.builds} builds rendered (${counts.renderedObjects} objects), ` +
     `${counts.dockerfiles} Dockerfiles, ${counts.dashboards} dashboards (${counts.queries} queries): ` +
     `${problems.length} problem${problems.length === 1 ? "" : "s"}`);
 process.exit(problems.length ? 1 : 0);

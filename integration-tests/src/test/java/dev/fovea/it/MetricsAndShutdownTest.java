@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.fovea.avro.ImageEvent;
 import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.workers.config.WorkerConfig;
@@ -68,6 +71,7 @@ class MetricsAndShutdownTest {
         extra.put(WorkerConfig.METRICS_PORT, Integer.toString(port));
         extra.put(WorkerConfig.SHUTDOWN_GRACE_MS, Long.toString(GRACE.toMillis()));
         extra.put(WorkerConfig.STREAM_THREADS, "2");
+        extra.put(WorkerConfig.LOG_FORMAT, "json");
         Map<String, String> settings = Fixture.workerSettings("metrics-shutdown", topics, extra);
 
         Set<String> expected = new HashSet<>();
@@ -156,6 +160,7 @@ class MetricsAndShutdownTest {
                     503,
                     answers.get(answers.size() - 1),
                     "not ready as soon as SIGTERM arrives: " + seen);
+            assertEveryLineIsJsonWithTheDeadLettersFields(worker.log());
         }
 
         // Whatever the stopped worker had not answered, the next one does: nothing was lost.
@@ -163,12 +168,61 @@ class MetricsAndShutdownTest {
         assertFalse(before.containsAll(expected), "the SIGTERM came after the whole backlog");
         Map<String, String> next = new HashMap<>(settings);
         next.put(WorkerConfig.METRICS_PORT, "0");
+        next.put(WorkerConfig.LOG_FORMAT, "text");
         try (WorkerProcess second = WorkerProcess.start("metrics-shutdown-2", next)) {
             Set<String> after = answeredIds(topics, expected, Duration.ofSeconds(120));
             assertTrue(
                     after.containsAll(expected),
                     "unanswered: " + missing(expected, after) + second.tail());
             second.stop(GRACE.plusSeconds(30));
+            String log = second.log();
+            assertTrue(log.contains("INFO FoveaWorker - worker "), second.tail());
+            assertNoTensorFlowNotices(log);
+        }
+    }
+
+    /**
+     * log.format=json: every line the worker wrote, from its first setting to its exit after
+     * SIGTERM, is one JSON object; dead letters carry their reason and image id as fields; and
+     * TensorFlow's native notices did not slip past as raw text.
+     */
+    private static void assertEveryLineIsJsonWithTheDeadLettersFields(String log)
+            throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Set<String> deadLettered = new HashSet<>();
+        List<String> lines = log.lines().filter(line -> !line.isBlank()).toList();
+        assertTrue(lines.size() > 10, log);
+        for (String line : lines) {
+            JsonNode entry;
+            try {
+                entry = json.readTree(line);
+            } catch (IOException e) {
+                throw new AssertionError("not a JSON line: " + line, e);
+            }
+            for (String field : List.of("timestamp", "level", "logger", "thread", "message")) {
+                assertTrue(entry.hasNonNull(field), field + " missing: " + line);
+            }
+            if ("dead_letter".equals(entry.path("event").asText())) {
+                deadLettered.add(
+                        entry.get("reason").asText() + " " + entry.get("imageId").asText());
+            }
+        }
+        for (int i = 0; i < TRUNCATED; i++) {
+            assertTrue(
+                    deadLettered.contains("UNDECODABLE_IMAGE truncated-" + i),
+                    deadLettered.toString());
+        }
+        for (int i = 0; i < JUNK; i++) {
+            assertTrue(deadLettered.contains("INVALID_RECORD junk-" + i), deadLettered.toString());
+        }
+        assertNoTensorFlowNotices(log);
+    }
+
+    /** What TensorFlow prints while a model loads is logged at debug, so not at all at info. */
+    private static void assertNoTensorFlowNotices(String log) {
+        for (String notice :
+                List.of("mlir_graph_optimization_pass", "MLIR V1", "absl::InitializeLog")) {
+            assertFalse(log.contains(notice), notice + " in the worker's log:\n" + log);
         }
     }
 

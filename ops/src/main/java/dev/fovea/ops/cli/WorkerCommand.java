@@ -4,6 +4,9 @@ import dev.fovea.ops.logging.Logging;
 import dev.fovea.workers.FoveaWorker;
 import dev.fovea.workers.config.WorkerConfig;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,6 +24,9 @@ import java.util.concurrent.Callable;
                     + "the README lists every key."
         })
 final class WorkerCommand implements Callable<Integer> {
+    // Through the log, not println: with log.format=json every line stays JSON.
+    private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
+
     @Option(
             names = {"-c", "--config"},
             paramLabel = "FILE",
@@ -66,9 +72,7 @@ final class WorkerCommand implements Callable<Integer> {
         // leave the exit status alone.
         exiting = true;
         if (worker.failure() != null) {
-            System.err.println(
-                    "fovea worker: stopped after a failure: "
-                            + FoveaWorker.explain(worker.failure()));
+            log.error("stopped after a failure: {}", FoveaWorker.explain(worker.failure()));
             return 1;
         }
         return 0;
@@ -97,10 +101,10 @@ final class WorkerCommand implements Callable<Integer> {
         }
         boolean closed = !closer.isAlive();
         if (!closed) {
-            System.err.println(
-                    "fovea worker: not stopped within shutdown.grace.ms ("
-                            + worker.shutdownGrace().toMillis()
-                            + " ms); exiting with records uncommitted");
+            log.error(
+                    "not stopped within shutdown.grace.ms ({} ms); exiting with records"
+                            + " uncommitted",
+                    worker.shutdownGrace().toMillis());
         }
         System.out.flush();
         System.err.flush();

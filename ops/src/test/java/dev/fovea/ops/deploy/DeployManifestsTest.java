@@ -21,10 +21,12 @@ import java.util.stream.Stream;
 /**
  * The deployment files under {@code ops/deploy} checked without a cluster: {@code
  * validate/validate.mjs} validates the Kubernetes and KEDA manifests against their JSON schemas
- * (npm {@code kubernetes-models}, {@code @kubernetes-models/keda}), lints the Dockerfiles, checks
- * the Grafana dashboard's queries against the worker's metric names, and cross-checks the base
- * (probes, grace periods, consumer group, replicas x threads &lt;= partitions). {@code ./fovea
- * test} installs its packages with {@code npm ci}.
+ * (npm {@code kubernetes-models}, {@code @kubernetes-models/keda}) and for fields their schemas do
+ * not define, renders the kustomizations (the base, the overlays, the base with each component) and
+ * validates what they produce, lints the Dockerfiles, checks the Grafana dashboard's queries
+ * against the worker's metric names, and cross-checks the base (probes, grace periods, consumer
+ * group, replicas x threads &lt;= partitions). {@code ./fovea test} installs its packages with
+ * {@code npm ci}.
  */
 class DeployManifestsTest {
     private static final Path VALIDATE = Path.of("deploy", "validate").toAbsolutePath();
@@ -58,6 +60,8 @@ class DeployManifestsTest {
         Run run = validate();
         assertEquals(0, run.exit(), "validate.mjs found problems:\n" + run.output());
         assertTrue(run.output().contains(": 0 problems"), run.output());
+        // base, overlays/gpu, and the base with each of the two components
+        assertTrue(run.output().contains("4 kustomizations, 4 builds rendered"), run.output());
         assertTrue(run.output().contains("2 Dockerfiles, 1 dashboards"), run.output());
     }
 
@@ -71,6 +75,17 @@ class DeployManifestsTest {
                         + "|triggers/0/metadata/lagThreshold must be string",
                 "--manifest|fixtures/broken-kind.yaml"
                         + "|no schema for policy/v1 PodDisruptionBugdet",
+                "--manifest|fixtures/unknown-field.yaml"
+                        + "|spec/template/spec/containers/0/livenesProbe is not a field of the"
+                        + " schema (did you mean livenessProbe?)",
+                "--render|fixtures/broken-overlay"
+                        + "|replace /data/FOVEA_INFERENCE_BATCH_SIZE: the path does not exist",
+                "--render|fixtures/broken-overlay"
+                        + "|rendered: Deployment/fovea-worker:"
+                        + " data/spec/template/spec/terminationGracePeriodSeconds must be integer",
+                "--render|fixtures/broken-overlay"
+                        + "|in the build of fixtures/broken-overlay: maxReplicaCount 6 x 3 stream"
+                        + " threads > 12 partitions",
                 "--dashboard|fixtures/broken-dashboard.json"
                         + "|fovea_images_total is not a metric of the worker",
                 "--dashboard|fixtures/broken-dashboard.json"
