@@ -32,6 +32,10 @@ public final class FoveaLayout extends LayoutBase<ILoggingEvent> {
         json = on;
     }
 
+    static boolean json() {
+        return json;
+    }
+
     @Override
     public String doLayout(ILoggingEvent event) {
         return json ? json(event) : text(event);

@@ -71,6 +71,11 @@ public final class Logging {
                 .forEach((name, level) -> context.getLogger(name).setLevel(Level.toLevel(level)));
     }
 
+    /** Whether the log is written as JSON lines. */
+    public static boolean jsonLines() {
+        return FoveaLayout.json();
+    }
+
     /**
      * Only errors from these loggers (the bench starts a worker per run: one set of lines each).
      */
