@@ -1,6 +1,10 @@
 package dev.fovea.ops.bench;
 
+import dev.fovea.topology.image.ImageDecoder;
+import dev.fovea.topology.image.ImageRejectedException;
+
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +35,37 @@ public final class Workload {
             photos.add(new Photo(file.getFileName().toString(), Files.readAllBytes(file)));
         }
         return new Workload(photos);
+    }
+
+    /**
+     * The images the worker classifies, leaving out with a line on {@code skipped} those it would
+     * dead-letter: a run waits for a prediction of every image it sends, which such an image never
+     * gets.
+     *
+     * @throws IllegalArgumentException when none is left
+     */
+    public Workload classifiable(ImageDecoder decoder, PrintStream skipped) {
+        List<Photo> kept = new ArrayList<>(photos.size());
+        for (Photo photo : photos) {
+            try {
+                decoder.decode(photo.data(), null);
+                kept.add(photo);
+            } catch (ImageRejectedException e) {
+                skipped.println(
+                        "bench: leaving out "
+                                + photo.name()
+                                + ", which the worker would dead-letter ("
+                                + e.reason()
+                                + ": "
+                                + e.getMessage()
+                                + ")");
+            }
+        }
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "none of the " + photos.size() + " images can be classified");
+        }
+        return new Workload(kept);
     }
 
     /** The number of distinct images. */

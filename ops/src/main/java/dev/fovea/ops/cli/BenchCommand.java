@@ -12,6 +12,7 @@ import dev.fovea.ops.logging.Logging;
 import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.ops.tools.Nsfwjs;
 import dev.fovea.ops.tools.SampleImages;
+import dev.fovea.topology.image.JdkImageDecoder;
 import dev.fovea.workers.config.WorkerConfig;
 import dev.fovea.workers.runtime.ModelSpec;
 
@@ -273,7 +274,9 @@ final class BenchCommand implements Callable<Integer> {
                 new Bench.Plan(
                         modelDir,
                         spec,
-                        Workload.read(files),
+                        Workload.read(files)
+                                .classifiable(
+                                        new JdkImageDecoder(config.decoderLimits()), System.err),
                         imagesPerRun,
                         window,
                         limitSizes,
