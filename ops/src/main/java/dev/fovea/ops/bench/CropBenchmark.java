@@ -184,10 +184,6 @@ public final class CropBenchmark {
                 images,
                 warmUp);
         String name = "crops-" + subject + "-" + scheme.id();
-        if (!own.containsKey(WorkerConfig.INFERENCE_TIMEOUT_MS)) {
-            long timeout = timeoutMillis(Math.min(threads, images + warmUp), crops, expected);
-            own.put(WorkerConfig.INFERENCE_TIMEOUT_MS, Long.toString(timeout));
-        }
         WorkerRun.Setup setup = new WorkerRun.Setup(model, workload, threads, maxQueueDelayMs, own);
         try (WorkerRun worker =
                 WorkerRun.start(stack, setup, name, threads, maxBatchSize, warmUp)) {
@@ -302,23 +298,6 @@ public final class CropBenchmark {
             images -= images % threads;
         }
         return Math.toIntExact(images);
-    }
-
-    /**
-     * An {@code inference.timeout.ms} that a run's own queue cannot reach: the worker's default, or
-     * five times the model's time for the crops of {@code inFlightImages} images, if that is
-     * longer. Each stream thread queues every crop of its image at once, so the last crop waits for
-     * all the others; with {@code 144crop} on a CPU that outlasts the default, which is there to
-     * catch a stuck model, not a long queue.
-     */
-    static long timeoutMillis(int inFlightImages, int cropsPerImage, double cropsPerSecond) {
-        long defaultMillis =
-                (Long)
-                        WorkerConfig.DEFINITION
-                                .defaultValues()
-                                .get(WorkerConfig.INFERENCE_TIMEOUT_MS);
-        double queueMillis = 1000.0 * inFlightImages * cropsPerImage / cropsPerSecond;
-        return Math.max(defaultMillis, (long) Math.ceil(5 * queueMillis));
     }
 
     /**

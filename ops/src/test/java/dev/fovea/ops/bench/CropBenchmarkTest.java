@@ -65,14 +65,6 @@ class CropBenchmarkTest {
     }
 
     @Test
-    void shouldGiveTheModelTimeForEveryCropQueuedAtOnce() {
-        // 4 images of 432 crops at 12 crops/s: 144 s of queue, five times over.
-        assertEquals(720_000, CropBenchmark.timeoutMillis(4, 432, 12));
-        // A short queue keeps the worker's own default.
-        assertEquals(60_000, CropBenchmark.timeoutMillis(4, 1, 16));
-    }
-
-    @Test
     void shouldWarmUpOnlyWithImagesThatFitTheWarmUp() {
         Duration four = Duration.ofSeconds(4);
         assertEquals(64, CropBenchmark.warmUpImages(four, 16, 1, 16));

@@ -394,9 +394,11 @@ public final class WorkerConfig extends AbstractConfig {
                             60_000L,
                             Range.atLeast(1_000L),
                             LOW,
-                            "A model run that takes longer fails the worker, which restarts"
-                                    + " from its last commit: a stuck model never stalls or loses"
-                                    + " records silently.")
+                            "A batch that takes longer to run, or a queue of inputs in which"
+                                    + " no batch finished for this long, fails the worker, which"
+                                    + " restarts from its last commit: a stuck model never stalls"
+                                    + " or loses records silently. A long queue that moves (144"
+                                    + " crops of an ensemble on a CPU) is not stuck.")
                     .define(
                             GPU_VISIBLE_DEVICES,
                             Type.STRING,

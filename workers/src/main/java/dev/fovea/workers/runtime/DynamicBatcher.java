@@ -62,6 +62,12 @@ public final class DynamicBatcher implements AutoCloseable {
     private final long maxQueueDelayNanos;
     private final long timeoutNanos;
 
+    /**
+     * When the last batch finished (or the batcher started): how a queued row tells a long queue
+     * that moves from a model that stopped answering.
+     */
+    private volatile long lastBatchDoneNanos = System.nanoTime();
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition queued = lock.newCondition();
     private final Deque<InferenceRound.Ticket> queue = new ArrayDeque<>();
@@ -163,6 +169,10 @@ public final class DynamicBatcher implements AutoCloseable {
     /** The longest a row waits to be taken into a batch, and then for its batch to run. */
     long timeoutNanos() {
         return timeoutNanos;
+    }
+
+    long lastBatchDoneNanos() {
+        return lastBatchDoneNanos;
     }
 
     /** A snapshot of what has run so far. */
@@ -308,6 +318,7 @@ public final class DynamicBatcher implements AutoCloseable {
             }
             record(requests);
         } finally {
+            lastBatchDoneNanos = System.nanoTime();
             finish(requests);
         }
     }

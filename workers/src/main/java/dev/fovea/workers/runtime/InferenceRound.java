@@ -26,10 +26,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * batcher held some of its B rows, would stall B's batch and with it every thread that has rows
  * there, which might be the very thread A's batch waits for.
  *
- * <p>Each row has its batcher's timeout to be taken into a batch, then again for its batch to run.
- * Always close a round (try-with-resources): a round that ends before {@link #await} finished, on
- * an exception between submitting and awaiting say, withdraws its rows still queued and gives up
- * its rows already in a batch unwritten, so no batch waits for it.
+ * <p>Each row has its batcher's timeout to be taken into a batch, counted from when it was queued
+ * or from the batcher's last finished batch, whichever is later, then the timeout again for its
+ * batch to run. So a model that stops answering fails the worker within the timeout, while a long
+ * queue that moves does not: 144 crops of three members from 16 threads are thousands of rows,
+ * minutes of work on a CPU. Always close a round (try-with-resources): a round that ends before
+ * {@link #await} finished, on an exception between submitting and awaiting say, withdraws its rows
+ * still queued and gives up its rows already in a batch unwritten, so no batch waits for it.
  *
  * <pre>{@code
  * try (InferenceRound round = new InferenceRound()) {
@@ -155,6 +158,11 @@ public final class InferenceRound implements AutoCloseable {
                 if (due != null && due.deadline - now <= 0) {
                     if (due.state == State.WRITTEN) {
                         throw timedOut(due.batcher, "the model did not answer");
+                    }
+                    long moving = due.batcher.lastBatchDoneNanos() + due.batcher.timeoutNanos();
+                    if (moving - now > 0) {
+                        due.deadline = moving; // queued behind batches that keep finishing
+                        continue;
                     }
                     if (due.batcher.withdraw(due)) {
                         due.state = State.WITHDRAWN;

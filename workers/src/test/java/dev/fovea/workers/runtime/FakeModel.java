@@ -29,6 +29,10 @@ final class FakeModel implements BatchModel {
     final CountDownLatch allocating = new CountDownLatch(1);
     volatile CountDownLatch gate = new CountDownLatch(0);
     volatile CountDownLatch allocateGate = new CountDownLatch(0);
+
+    /** How long each batch takes to run, as a slow model's would. */
+    volatile long runMillis;
+
     private final float mark;
 
     FakeModel() {
@@ -71,6 +75,13 @@ final class FakeModel implements BatchModel {
                 batchSizes.add(rows);
                 started.countDown();
                 pass(gate);
+                if (runMillis > 0) {
+                    try {
+                        Thread.sleep(runMillis);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 Throwable failure = failNextRun.getAndSet(null);
                 if (failure instanceof RuntimeException) {
                     throw (RuntimeException) failure;

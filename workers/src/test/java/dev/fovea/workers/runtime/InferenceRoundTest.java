@@ -371,6 +371,29 @@ class InferenceRoundTest {
     }
 
     @Test
+    void shouldWaitLongerThanTheTimeoutInAQueueThatMoves() throws Exception {
+        // One row a batch, 40 ms a batch: the tenth row is queued for ~360 ms, over twice the
+        // timeout, yet every batch finishes well within it.
+        Duration timeout = Duration.ofMillis(150);
+        FakeModel model = new FakeModel();
+        model.runMillis = 40;
+        try (DynamicBatcher a = batcher(model, 1, LONG, 1, timeout);
+                InferenceRound round = new InferenceRound()) {
+            long start = System.nanoTime();
+            List<InferenceRound.Ticket> tickets = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                tickets.add(round.submit(a, row(i, i)));
+            }
+            round.await();
+            assertTrue(millisSince(start) > 2 * timeout.toMillis(), "the queue outlasted it");
+            for (int i = 0; i < 10; i++) {
+                assertArrayEquals(new float[] {i, i}, tickets.get(i).scores());
+            }
+        }
+        assertEquals(Collections.nCopies(10, 1), model.batchSizes);
+    }
+
+    @Test
     void shouldRethrowAModelFailureAtOnceAndWithdrawTheRoundsOtherRows() throws Exception {
         FakeModel modelA = new FakeModel();
         FakeModel modelB = new FakeModel(B);
