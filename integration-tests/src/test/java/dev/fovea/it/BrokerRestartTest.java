@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fovea.avro.DeadLetter;
 import dev.fovea.avro.ImageEvent;
-import dev.fovea.avro.Prediction;
 import dev.fovea.ops.local.BrokerException;
 import dev.fovea.ops.local.BrokerSettings;
 import dev.fovea.ops.local.KafkaBroker;
@@ -14,19 +12,11 @@ import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.schemas.registry.HttpSchemaRegistryClient;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
 import dev.fovea.schemas.registry.server.LocalSchemaRegistry;
-import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
 import dev.fovea.workers.FoveaWorker;
 import dev.fovea.workers.config.WorkerConfig;
 
-import org.apache.kafka.clients.consumer.CloseOptions;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,10 +37,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -134,14 +122,15 @@ class BrokerRestartTest {
             Throwable failure = run.worker.failure();
             KafkaStreams.State state = run.worker.state();
             run.closeWorker();
-            run.answers.drain();
+            run.answers.drain(Duration.ofSeconds(30));
             run.report();
 
             assertNull(failure, "the worker must not fail: " + failure + run.timeline());
             assertEquals(
                     KafkaStreams.State.RUNNING, state, "the worker at the end" + run.timeline());
             assertEquals(List.of(), run.missing(), "images with no prediction" + run.timeline());
-            assertEquals(Map.of(), run.answers.deadLetters(), "dead letters" + run.timeline());
+            assertEquals(
+                    Map.of(), run.answers.deadLetterReasons(), "dead letters" + run.timeline());
             if (guarantee.equals("exactly_once_v2")) {
                 assertEquals(
                         Map.of(),
@@ -202,7 +191,7 @@ class BrokerRestartTest {
         private FoveaWorker worker;
         private Thread stateWatcher;
         private final Feed feed;
-        private final Answers answers;
+        private final OutputReader answers;
         private long stoppedAtMillis;
         private long backAtMillis;
 
@@ -220,7 +209,8 @@ class BrokerRestartTest {
                     Map.of(images, PARTITIONS, predictions, PARTITIONS, deadLetters, 1));
             note("broker up at " + bootstrapServers + ", data in " + dataDir + "; " + guarantee);
             this.feed = new Feed(this);
-            this.answers = new Answers(this);
+            this.answers =
+                    new OutputReader(name, bootstrapServers, registry, predictions, deadLetters);
         }
 
         void startWorker() throws InterruptedException {
@@ -329,7 +319,7 @@ class BrokerRestartTest {
         List<String> missing() {
             List<String> missing = new ArrayList<>();
             for (int i = 0; i < IMAGES; i++) {
-                if (!answers.answered(feed.id(i))) {
+                if (answers.of(feed.id(i)).isEmpty()) {
                     missing.add(feed.id(i));
                 }
             }
@@ -344,7 +334,11 @@ class BrokerRestartTest {
             Map<Long, Integer> perSecond = new TreeMap<>();
             long firstAfterBack = Long.MAX_VALUE;
             int duringOutage = 0;
-            for (long processedAt : answers.processedAt()) {
+            for (long processedAt :
+                    answers.all().stream()
+                            .filter(a -> !a.deadLetter())
+                            .mapToLong(OutputReader.Answer::processedAtMillis)
+                            .toArray()) {
                 perSecond.merge(
                         Math.floorDiv(processedAt - stoppedAtMillis, 1000), 1, Integer::sum);
                 if (processedAt >= backAtMillis) {
@@ -510,142 +504,6 @@ class BrokerRestartTest {
                 pictures.add(out.toByteArray());
             }
             return pictures;
-        }
-    }
-
-    /**
-     * Reads the predictions and dead letters from the start, {@code read_committed}, in a thread of
-     * its own that polls on through the outage, as a downstream consumer would.
-     */
-    private static final class Answers implements AutoCloseable {
-        private final Run run;
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final ConfluentAvroDeserializer<Prediction> predictionReader;
-        private final ConfluentAvroDeserializer<DeadLetter> deadLetterReader;
-        private final Map<String, Integer> countById = new ConcurrentHashMap<>();
-        private final List<Long> processedAt = new CopyOnWriteArrayList<>();
-        private final Map<String, String> deadLetters = new ConcurrentHashMap<>();
-        private final AtomicInteger total = new AtomicInteger();
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private final List<TopicPartition> partitions = new ArrayList<>();
-        private final Thread thread;
-        private volatile boolean reading = true;
-
-        Answers(Run run) {
-            this.run = run;
-            this.predictionReader = new ConfluentAvroDeserializer<>(run.registry, Prediction.class);
-            this.deadLetterReader = new ConfluentAvroDeserializer<>(run.registry, DeadLetter.class);
-            Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, run.bootstrapServers);
-            // Under exactly_once_v2, aborted attempts stay in the log; read_committed hides them.
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            this.consumer =
-                    new KafkaConsumer<>(
-                            props, new StringDeserializer(), new ByteArrayDeserializer());
-            for (int p = 0; p < PARTITIONS; p++) {
-                partitions.add(new TopicPartition(run.predictions, p));
-            }
-            partitions.add(new TopicPartition(run.deadLetters, 0));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            this.thread = new Thread(this::read, run.name + "-answers");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void read() {
-            try {
-                while (reading) {
-                    pollOnce();
-                }
-            } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-            }
-        }
-
-        private void pollOnce() {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                if (r.topic().equals(run.deadLetters)) {
-                    DeadLetter d = deadLetterReader.deserialize(r.topic(), r.value());
-                    deadLetters.put(r.key(), d.getReason() + ": " + d.getMessage());
-                    continue;
-                }
-                Prediction p = predictionReader.deserialize(r.topic(), r.value());
-                countById.merge(r.key(), 1, Integer::sum);
-                processedAt.add(p.getProcessedAt().toEpochMilli());
-                total.incrementAndGet();
-            }
-        }
-
-        int distinct() {
-            return countById.size();
-        }
-
-        int total() {
-            return total.get();
-        }
-
-        boolean answered(String id) {
-            return countById.containsKey(id);
-        }
-
-        List<Long> processedAt() {
-            return processedAt;
-        }
-
-        Map<String, String> deadLetters() {
-            return new TreeMap<>(deadLetters);
-        }
-
-        /** Image id to the number of predictions read for it, for those read more than once. */
-        Map<String, Integer> duplicates() {
-            Map<String, Integer> duplicates = new TreeMap<>();
-            countById.forEach(
-                    (id, count) -> {
-                        if (count > 1) {
-                            duplicates.put(id, count);
-                        }
-                    });
-            return duplicates;
-        }
-
-        void rethrow() {
-            Throwable e = failure.get();
-            if (e != null) {
-                throw new AssertionError("reading the answers failed: " + e + run.timeline(), e);
-            }
-        }
-
-        /**
-         * Stops the reading thread and reads on to the end of every output partition, so that a
-         * duplicate written last is counted too. Run once the worker is closed: its last
-         * transaction is then committed and the end offsets stay put.
-         */
-        void drain() throws InterruptedException {
-            reading = false;
-            thread.join(30_000);
-            rethrow();
-            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (ends.entrySet().stream()
-                    .anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError("outputs not read to their end " + ends);
-                }
-                pollOnce();
-            }
-        }
-
-        @Override
-        public void close() {
-            reading = false;
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
         }
     }
 }

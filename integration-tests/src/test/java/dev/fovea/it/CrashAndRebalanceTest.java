@@ -3,29 +3,15 @@ package dev.fovea.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.fovea.avro.DeadLetter;
 import dev.fovea.avro.ImageEvent;
-import dev.fovea.avro.Prediction;
 import dev.fovea.ops.tools.ImageProducer;
 import dev.fovea.schemas.registry.SchemaRegistryClient;
-import dev.fovea.schemas.serde.ConfluentAvroDeserializer;
 import dev.fovea.workers.config.WorkerConfig;
 
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.IsolationLevel;
-import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -43,15 +29,10 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -175,39 +156,6 @@ class CrashAndRebalanceTest {
         }
     }
 
-    /**
-     * The end of each partition of {@code topic}, past records of open and aborted transactions
-     * too, which a {@code read_committed} consumer's end offsets (the last stable offset) are not.
-     */
-    private static Map<TopicPartition, Long> highWatermarks(String topic) {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, Fixture.stack().bootstrapServers());
-        try (Admin admin = Admin.create(props)) {
-            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
-            admin.describeTopics(List.of(topic))
-                    .allTopicNames()
-                    .get(30, TimeUnit.SECONDS)
-                    .get(topic)
-                    .partitions()
-                    .forEach(
-                            p ->
-                                    request.put(
-                                            new TopicPartition(topic, p.partition()),
-                                            OffsetSpec.latest()));
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            admin.listOffsets(request, new ListOffsetsOptions(IsolationLevel.READ_UNCOMMITTED))
-                    .all()
-                    .get(30, TimeUnit.SECONDS)
-                    .forEach((tp, info) -> ends.put(tp, info.offset()));
-            return ends;
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("cannot list the offsets of " + topic + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
     private static int percent(double p) {
         return (int) (IMAGES * p / 100);
     }
@@ -226,7 +174,7 @@ class CrashAndRebalanceTest {
         private final Fixture.Topics topics;
         private final SchemaRegistryClient registry = Fixture.registry();
         private final Feed feed;
-        private final Answers answers;
+        private final OutputReader answers;
         private final List<WorkerProcess> workers = new ArrayList<>();
         private final List<String> timeline = new CopyOnWriteArrayList<>();
         private final long startNanos = System.nanoTime();
@@ -237,7 +185,13 @@ class CrashAndRebalanceTest {
             this.guarantee = guarantee;
             this.topics = Fixture.Topics.create(name, PARTITIONS);
             this.feed = new Feed(this);
-            this.answers = new Answers(this);
+            this.answers =
+                    new OutputReader(
+                            name,
+                            Fixture.stack().bootstrapServers(),
+                            registry,
+                            topics.predictions(),
+                            topics.deadLetters());
             note("run " + name + " under " + guarantee + ", seed " + SEED);
         }
 
@@ -362,9 +316,12 @@ class CrashAndRebalanceTest {
          * @param participants workers that must each have answered images
          */
         void verify(List<WorkerProcess> participants) throws InterruptedException {
-            Map<TopicPartition, Long> imageEnds = highWatermarks(topics.images());
+            Map<TopicPartition, Long> imageEnds =
+                    OutputReader.highWatermarks(
+                            Fixture.stack().bootstrapServers(), topics.images());
             Map<String, Long> answerEnds = new TreeMap<>();
-            answers.drain().forEach((tp, end) -> answerEnds.put(tp.toString(), end));
+            answers.drain(Duration.ofSeconds(90))
+                    .forEach((tp, end) -> answerEnds.put(tp.toString(), end));
             note("drained the outputs, end offsets " + answerEnds);
 
             // The images topic holds exactly the images produced: offsets 0 to end - 1 of each
@@ -396,13 +353,13 @@ class CrashAndRebalanceTest {
             for (int i = 0; i < IMAGES; i++) {
                 String id = feed.id(i);
                 RecordMetadata at = acks.get(i);
-                List<Answer> got = answers.of(id);
+                List<OutputReader.Answer> got = answers.of(id);
                 if (got.isEmpty()) {
                     missing.add(id + " (" + at.partition() + "@" + at.offset() + ")");
                     continue;
                 }
                 boolean broken = Feed.isBroken(i);
-                for (Answer a : got) {
+                for (OutputReader.Answer a : got) {
                     perWorker.merge(a.worker(), 1, Integer::sum);
                     if (broken != a.deadLetter()
                             || !id.equals(a.key())
@@ -416,7 +373,7 @@ class CrashAndRebalanceTest {
                 if (got.size() > 1) {
                     duplicated.put(id, got.size());
                     duplicates += got.size() - 1;
-                    for (Answer again : got.subList(1, got.size())) {
+                    for (OutputReader.Answer again : got.subList(1, got.size())) {
                         duplicatedBy.merge(
                                 got.get(0).worker() + " then " + again.worker(), 1, Integer::sum);
                     }
@@ -657,159 +614,6 @@ class CrashAndRebalanceTest {
                 throw new UncheckedIOException(e);
             }
             return out.toByteArray();
-        }
-    }
-
-    /** A prediction or a dead letter, as read from the output topics. */
-    private record Answer(
-            boolean deadLetter,
-            String key,
-            String imageId,
-            String worker,
-            int sourcePartition,
-            long sourceOffset,
-            String at) {}
-
-    /**
-     * Reads the predictions and dead letters from the start, {@code read_committed}, in a thread of
-     * its own, from the moment the run starts until it is drained.
-     */
-    private static final class Answers implements AutoCloseable {
-        private final Run run;
-        private final KafkaConsumer<String, byte[]> consumer;
-        private final ConfluentAvroDeserializer<Prediction> predictions;
-        private final ConfluentAvroDeserializer<DeadLetter> deadLetters;
-        private final Map<String, List<Answer>> byId = new ConcurrentHashMap<>();
-        private final Map<String, AtomicInteger> byWorker = new ConcurrentHashMap<>();
-        private final AtomicInteger total = new AtomicInteger();
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private final Thread thread;
-        private final List<TopicPartition> partitions = new ArrayList<>();
-        private volatile boolean reading = true;
-
-        Answers(Run run) {
-            this.run = run;
-            this.predictions = new ConfluentAvroDeserializer<>(run.registry, Prediction.class);
-            this.deadLetters = new ConfluentAvroDeserializer<>(run.registry, DeadLetter.class);
-            Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Fixture.stack().bootstrapServers());
-            // Under exactly_once_v2, aborted attempts stay in the log; read_committed hides them.
-            props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            this.consumer =
-                    new KafkaConsumer<>(
-                            props, new StringDeserializer(), new ByteArrayDeserializer());
-            for (String topic : List.of(run.topics.predictions(), run.topics.deadLetters())) {
-                for (PartitionInfo p : consumer.partitionsFor(topic)) {
-                    partitions.add(new TopicPartition(topic, p.partition()));
-                }
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            this.thread = new Thread(this::read, run.name + "-answers");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        private void read() {
-            try {
-                while (reading) {
-                    pollOnce();
-                }
-            } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-            }
-        }
-
-        private void pollOnce() {
-            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                String at = r.topic() + "-" + r.partition() + "@" + r.offset();
-                Answer answer;
-                if (r.topic().equals(run.topics.predictions())) {
-                    Prediction p = predictions.deserialize(r.topic(), r.value());
-                    answer = new Answer(false, r.key(), p.getImageId(), p.getWorker(), -1, -1, at);
-                } else {
-                    DeadLetter d = deadLetters.deserialize(r.topic(), r.value());
-                    answer =
-                            new Answer(
-                                    true,
-                                    r.key(),
-                                    d.getImageId(),
-                                    d.getWorker(),
-                                    d.getPartition(),
-                                    d.getOffset(),
-                                    at);
-                }
-                byId.computeIfAbsent(r.key(), k -> new CopyOnWriteArrayList<>()).add(answer);
-                byWorker.computeIfAbsent(answer.worker(), w -> new AtomicInteger())
-                        .incrementAndGet();
-                total.incrementAndGet();
-            }
-        }
-
-        int distinct() {
-            return byId.size();
-        }
-
-        int total() {
-            return total.get();
-        }
-
-        int byWorker(String worker) {
-            AtomicInteger n = byWorker.get(worker);
-            return n == null ? 0 : n.get();
-        }
-
-        List<Answer> of(String id) {
-            return byId.getOrDefault(id, List.of());
-        }
-
-        void rethrow() {
-            Throwable e = failure.get();
-            if (e != null) {
-                throw new AssertionError("reading the answers failed: " + e, e);
-            }
-        }
-
-        /**
-         * Stops the reading thread and reads on until every output partition is read to its end,
-         * aborted transactions of killed workers included (they end when the broker times them
-         * out).
-         */
-        Map<TopicPartition, Long> drain() throws InterruptedException {
-            reading = false;
-            thread.join(30_000);
-            rethrow();
-            Map<TopicPartition, Long> ends = new HashMap<>();
-            ends.putAll(highWatermarks(run.topics.predictions()));
-            ends.putAll(highWatermarks(run.topics.deadLetters()));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (ends.entrySet().stream()
-                    .anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError(
-                            "outputs not readable to their end within 90 s: ends "
-                                    + ends
-                                    + ", positions "
-                                    + ends.keySet().stream()
-                                            .collect(
-                                                    Collectors.toMap(
-                                                            tp -> tp, consumer::position)));
-                }
-                pollOnce();
-            }
-            return ends;
-        }
-
-        @Override
-        public void close() {
-            reading = false;
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            consumer.close(Duration.ofSeconds(5));
         }
     }
 }
