@@ -177,6 +177,9 @@ class MetricsAndShutdownTest {
             second.stop(GRACE.plusSeconds(30));
             String log = second.log();
             assertTrue(log.contains("INFO FoveaWorker - worker "), second.tail());
+            // Logged while TensorFlow's stderr is captured, into a log file the worker's
+            // descriptor 2 writes too: it must not be overwritten.
+            assertTrue(log.contains("INFO SavedModelClassifier - model "), second.tail());
             assertNoTensorFlowNotices(log);
         }
     }
@@ -190,6 +193,7 @@ class MetricsAndShutdownTest {
             throws IOException {
         ObjectMapper json = new ObjectMapper();
         Set<String> deadLettered = new HashSet<>();
+        Set<String> loggers = new HashSet<>();
         List<String> lines = log.lines().filter(line -> !line.isBlank()).toList();
         assertTrue(lines.size() > 10, log);
         for (String line : lines) {
@@ -202,6 +206,7 @@ class MetricsAndShutdownTest {
             for (String field : List.of("timestamp", "level", "logger", "thread", "message")) {
                 assertTrue(entry.hasNonNull(field), field + " missing: " + line);
             }
+            loggers.add(entry.get("logger").asText());
             if ("dead_letter".equals(entry.path("event").asText())) {
                 deadLettered.add(
                         entry.get("reason").asText() + " " + entry.get("imageId").asText());
@@ -215,6 +220,9 @@ class MetricsAndShutdownTest {
         for (int i = 0; i < JUNK; i++) {
             assertTrue(deadLettered.contains("INVALID_RECORD junk-" + i), deadLettered.toString());
         }
+        assertTrue(
+                loggers.contains("dev.fovea.workers.runtime.SavedModelClassifier"),
+                "the model's load line, logged while TensorFlow's stderr was captured: " + loggers);
         assertNoTensorFlowNotices(log);
     }
 

@@ -7,10 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -64,6 +65,8 @@ public final class TensorFlowLog {
         int close(int fd);
 
         long read(int fd, byte[] buffer, long count);
+
+        long write(int fd, byte[] buffer, long count);
     }
 
     private static final Object lock = new Object();
@@ -216,7 +219,7 @@ public final class TensorFlowLog {
             // stderr for the duration, so that only native output is read back.
             PrintStream javaStderr = System.err;
             System.err.flush();
-            System.setErr(realStderr(saved, javaStderr));
+            System.setErr(realStderr(libc, saved));
             if (libc.dup2(fds[1], STDERR) < 0) {
                 System.setErr(javaStderr);
                 libc.close(saved);
@@ -230,16 +233,32 @@ public final class TensorFlowLog {
             return capture;
         }
 
-        private static PrintStream realStderr(int fd, PrintStream fallback) {
-            try {
-                // Append: when stderr is a file, a second open description must not overwrite it.
-                return new PrintStream(
-                        new FileOutputStream("/proc/self/fd/" + fd, true),
-                        true,
-                        StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return fallback;
-            }
+        /**
+         * A stream onto the saved copy of descriptor 2. Writing through the descriptor itself, not
+         * a file reopened from /proc: when stderr is a file, a second open description would keep
+         * an offset of its own, and descriptor 2's next write would overwrite these lines.
+         */
+        private static PrintStream realStderr(LibC libc, int fd) {
+            OutputStream out =
+                    new OutputStream() {
+                        @Override
+                        public void write(int b) throws IOException {
+                            write(new byte[] {(byte) b}, 0, 1);
+                        }
+
+                        @Override
+                        public void write(byte[] bytes, int offset, int length) throws IOException {
+                            byte[] left = Arrays.copyOfRange(bytes, offset, offset + length);
+                            while (left.length > 0) {
+                                long n = libc.write(fd, left, left.length);
+                                if (n <= 0) {
+                                    throw new IOException("write to stderr failed");
+                                }
+                                left = Arrays.copyOfRange(left, (int) n, left.length);
+                            }
+                        }
+                    };
+            return new PrintStream(out, true, StandardCharsets.UTF_8);
         }
 
         void stop() {
