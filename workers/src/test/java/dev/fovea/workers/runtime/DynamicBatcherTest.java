@@ -1,14 +1,21 @@
 package dev.fovea.workers.runtime;
 
+import static dev.fovea.workers.runtime.BatcherFixtures.LONG;
+import static dev.fovea.workers.runtime.BatcherFixtures.WELL_BEFORE_LONG_MS;
+import static dev.fovea.workers.runtime.BatcherFixtures.batcher;
+import static dev.fovea.workers.runtime.BatcherFixtures.call;
+import static dev.fovea.workers.runtime.BatcherFixtures.millisSince;
+import static dev.fovea.workers.runtime.BatcherFixtures.row;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fovea.topology.InferenceException;
+import dev.fovea.workers.runtime.BatcherFixtures.Call;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,26 +25,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 @Timeout(30)
 class DynamicBatcherTest {
-    /** Long enough that a test passing "well before" it cannot have waited for it. */
-    private static final Duration LONG = Duration.ofSeconds(10);
-
-    private static final long WELL_BEFORE_LONG_MS = 5_000;
-
     @Test
     void shouldRunABatchAsSoonAsMaxBatchSizeInputsAreQueued() throws Exception {
         FakeModel model = new FakeModel();
         try (DynamicBatcher batcher = batcher(model, 4, LONG, 100, LONG)) {
             long start = System.nanoTime();
-            List<Call> calls = new ArrayList<>();
+            List<Call<DynamicBatcher.Result>> calls = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 calls.add(infer(batcher, row(i, i, 1, 2)));
             }
@@ -72,11 +70,11 @@ class DynamicBatcherTest {
         FakeModel model = new FakeModel();
         try (DynamicBatcher batcher = batcher(model, 16, LONG, 3, LONG)) {
             long start = System.nanoTime();
-            List<Call> calls = new ArrayList<>();
+            List<Call<DynamicBatcher.Result>> calls = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 calls.add(infer(batcher, row(i, 5, 5, 5)));
             }
-            for (Call call : calls) {
+            for (Call<DynamicBatcher.Result> call : calls) {
                 assertEquals(3, call.get().batchSize());
             }
             assertTrue(millisSince(start) < WELL_BEFORE_LONG_MS, "every thread was waiting");
@@ -91,7 +89,7 @@ class DynamicBatcherTest {
         FakeModel model = new FakeModel();
         // 5 does not divide 8: batches are split and leftovers wait for the next one.
         try (DynamicBatcher batcher = batcher(model, 5, Duration.ofMillis(20), threads, LONG)) {
-            List<Call> calls = new ArrayList<>();
+            List<Call<DynamicBatcher.Result>> calls = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int thread = t;
                 calls.add(
@@ -116,7 +114,7 @@ class DynamicBatcherTest {
                                     return null;
                                 }));
             }
-            for (Call call : calls) {
+            for (Call<DynamicBatcher.Result> call : calls) {
                 call.get();
             }
             assertEquals(threads * rounds, model.batchSizes.stream().mapToInt(n -> n).sum());
@@ -131,7 +129,7 @@ class DynamicBatcherTest {
     void shouldRerunARejectedBatchRowByRowSoOnlyThePoisonedRowFails() throws Exception {
         FakeModel model = new FakeModel();
         try (DynamicBatcher batcher = batcher(model, 4, LONG, 4, LONG)) {
-            List<Call> calls = new ArrayList<>();
+            List<Call<DynamicBatcher.Result>> calls = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 calls.add(infer(batcher, row(i == 2 ? FakeModel.POISON : i, i, i)));
             }
@@ -153,14 +151,14 @@ class DynamicBatcherTest {
         FakeModel model = new FakeModel();
         IllegalArgumentException broken = new IllegalArgumentException("truncated JPEG");
         try (DynamicBatcher batcher = batcher(model, 3, LONG, 3, LONG)) {
-            Call good = infer(batcher, row(1, 1, 1, 1));
-            Call bad =
+            Call<DynamicBatcher.Result> good = infer(batcher, row(1, 1, 1, 1));
+            Call<DynamicBatcher.Result> bad =
                     infer(
                             batcher,
                             dst -> {
                                 throw broken;
                             });
-            Call alsoGood = infer(batcher, row(2, 2, 2, 2));
+            Call<DynamicBatcher.Result> alsoGood = infer(batcher, row(2, 2, 2, 2));
 
             InferenceException e = bad.failure(InferenceException.class);
             assertSame(broken, e.getCause());
@@ -177,11 +175,11 @@ class DynamicBatcherTest {
         RuntimeException gpuLost = new IllegalStateException("CUDA error: device lost");
         model.failNextRun.set(gpuLost);
         try (DynamicBatcher batcher = batcher(model, 3, LONG, 3, LONG)) {
-            List<Call> calls = new ArrayList<>();
+            List<Call<DynamicBatcher.Result>> calls = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
                 calls.add(infer(batcher, row(i, 1, 1, 1)));
             }
-            for (Call call : calls) {
+            for (Call<DynamicBatcher.Result> call : calls) {
                 assertSame(gpuLost, call.failure(IllegalStateException.class));
             }
 
@@ -203,14 +201,14 @@ class DynamicBatcherTest {
         model.failNextAllocate.set(outOfMemory);
         try (DynamicBatcher batcher = batcher(model, 2, LONG, 2, LONG)) {
             long start = System.nanoTime();
-            Call first = infer(batcher, row(1, 1, 1, 1));
-            Call second = infer(batcher, row(2, 1, 1, 1));
+            Call<DynamicBatcher.Result> first = infer(batcher, row(1, 1, 1, 1));
+            Call<DynamicBatcher.Result> second = infer(batcher, row(2, 1, 1, 1));
             assertSame(outOfMemory, first.failure(IllegalStateException.class));
             assertSame(outOfMemory, second.failure(IllegalStateException.class));
             assertTrue(millisSince(start) < WELL_BEFORE_LONG_MS, "failed without the timeout");
 
-            Call third = infer(batcher, row(3, 1, 1, 1));
-            Call fourth = infer(batcher, row(4, 1, 1, 1));
+            Call<DynamicBatcher.Result> third = infer(batcher, row(3, 1, 1, 1));
+            Call<DynamicBatcher.Result> fourth = infer(batcher, row(4, 1, 1, 1));
             assertArrayEquals(new float[] {3, 3}, third.get().scores());
             assertArrayEquals(new float[] {4, 3}, fourth.get().scores());
         }
@@ -224,9 +222,9 @@ class DynamicBatcherTest {
         model.gate = new CountDownLatch(1);
         try (DynamicBatcher batcher = batcher(model, 4, Duration.ZERO, 4, timeout)) {
             long start = System.nanoTime();
-            Call running = infer(batcher, row(1, 1, 1, 1));
+            Call<DynamicBatcher.Result> running = infer(batcher, row(1, 1, 1, 1));
             assertTrue(model.started.await(10, TimeUnit.SECONDS));
-            Call queued = infer(batcher, row(2, 1, 1, 1));
+            Call<DynamicBatcher.Result> queued = infer(batcher, row(2, 1, 1, 1));
 
             IllegalStateException noAnswer = running.failure(IllegalStateException.class);
             assertTrue(noAnswer.getMessage().contains("did not answer"), noAnswer.getMessage());
@@ -250,7 +248,7 @@ class DynamicBatcherTest {
         FakeModel model = new FakeModel();
         model.allocateGate = new CountDownLatch(1);
         try (DynamicBatcher batcher = batcher(model, 4, Duration.ZERO, 4, timeout)) {
-            Call call = infer(batcher, row(1, 2, 3, 4));
+            Call<DynamicBatcher.Result> call = infer(batcher, row(1, 2, 3, 4));
             assertTrue(model.allocating.await(10, TimeUnit.SECONDS));
             Thread.sleep(2 * timeout.toMillis());
             model.allocateGate.countDown();
@@ -264,15 +262,15 @@ class DynamicBatcherTest {
     void shouldFailQueuedInputsOnCloseAndRefuseNewOnes() throws Exception {
         FakeModel model = new FakeModel();
         DynamicBatcher batcher = batcher(model, 4, LONG, 4, LONG);
-        Call first = infer(batcher, row(1, 1));
-        Call second = infer(batcher, row(2, 2));
-        awaitWaiting(first.thread);
-        awaitWaiting(second.thread);
+        Call<DynamicBatcher.Result> first = infer(batcher, row(1, 1));
+        Call<DynamicBatcher.Result> second = infer(batcher, row(2, 2));
+        awaitWaiting(first.thread());
+        awaitWaiting(second.thread());
 
         long start = System.nanoTime();
         batcher.close();
         assertTrue(millisSince(start) < WELL_BEFORE_LONG_MS, "closed without a delay");
-        for (Call call : List.of(first, second)) {
+        for (Call<DynamicBatcher.Result> call : List.of(first, second)) {
             IllegalStateException e = call.failure(IllegalStateException.class);
             assertTrue(e.getMessage().contains("closed"), e.getMessage());
         }
@@ -301,7 +299,7 @@ class DynamicBatcherTest {
         int threads = 4;
         FakeModel model = new FakeModel();
         try (DynamicBatcher batcher = batcher(model, 8, LONG, threads, LONG)) {
-            List<Call> calls = new ArrayList<>();
+            List<Call<DynamicBatcher.Result>> calls = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int thread = t;
                 // Only 4 threads and a long delay: every batch waits for all 4 to queue.
@@ -314,7 +312,7 @@ class DynamicBatcherTest {
                                     return null;
                                 }));
             }
-            for (Call call : calls) {
+            for (Call<DynamicBatcher.Result> call : calls) {
                 call.get();
             }
             BatcherStats stats = batcher.stats();
@@ -341,23 +339,6 @@ class DynamicBatcherTest {
                 IllegalArgumentException.class, () -> batcher(model, 4, LONG, 4, Duration.ZERO));
     }
 
-    private static DynamicBatcher batcher(
-            FakeModel model, int maxBatchSize, Duration delay, int maxInFlight, Duration timeout) {
-        return new DynamicBatcher("test", model, maxBatchSize, delay, maxInFlight, timeout);
-    }
-
-    /** Writes {@code id}, then {@code values}, then zeros to the end of the row. */
-    private static DynamicBatcher.RowWriter row(float id, float... values) {
-        return dst -> {
-            dst.put(id);
-            dst.put(values);
-        };
-    }
-
-    private static long millisSince(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1_000_000;
-    }
-
     /** Tries inputs until the batcher, closing on its own thread, refuses one. */
     private static void closedSoon(DynamicBatcher batcher) throws InferenceException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
@@ -377,39 +358,8 @@ class DynamicBatcherTest {
         }
     }
 
-    private static Call infer(DynamicBatcher batcher, DynamicBatcher.RowWriter writer) {
+    private static Call<DynamicBatcher.Result> infer(
+            DynamicBatcher batcher, DynamicBatcher.RowWriter writer) {
         return call(() -> batcher.infer(writer));
-    }
-
-    private static Call call(Callable<DynamicBatcher.Result> body) {
-        FutureTask<DynamicBatcher.Result> task = new FutureTask<>(body);
-        Thread thread = new Thread(task, "stream-thread");
-        thread.setDaemon(true);
-        thread.start();
-        return new Call(thread, task);
-    }
-
-    /** A stream thread calling the batcher. */
-    private record Call(Thread thread, FutureTask<DynamicBatcher.Result> task) {
-        DynamicBatcher.Result get() throws Exception {
-            try {
-                return task.get(10, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                throw new AssertionError("the call failed", e.getCause());
-            } catch (TimeoutException e) {
-                throw new AssertionError("the call did not return", e);
-            }
-        }
-
-        <T extends Throwable> T failure(Class<T> type) throws Exception {
-            try {
-                DynamicBatcher.Result result = task.get(10, TimeUnit.SECONDS);
-                throw new AssertionError("expected " + type.getSimpleName() + ", got " + result);
-            } catch (ExecutionException e) {
-                return assertInstanceOf(type, e.getCause());
-            } catch (TimeoutException e) {
-                throw new AssertionError("the call did not return", e);
-            }
-        }
     }
 }

@@ -1,5 +1,12 @@
 package dev.fovea.workers.runtime;
 
+import static dev.fovea.workers.runtime.BatcherFixtures.LONG;
+import static dev.fovea.workers.runtime.BatcherFixtures.WELL_BEFORE_LONG_MS;
+import static dev.fovea.workers.runtime.BatcherFixtures.batcher;
+import static dev.fovea.workers.runtime.BatcherFixtures.call;
+import static dev.fovea.workers.runtime.BatcherFixtures.millisSince;
+import static dev.fovea.workers.runtime.BatcherFixtures.row;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fovea.topology.InferenceException;
+import dev.fovea.workers.runtime.BatcherFixtures.Call;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,21 +26,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 @Timeout(30)
 class InferenceRoundTest {
-    /** Long enough that a test passing "well before" it cannot have waited for it. */
-    private static final Duration LONG = Duration.ofSeconds(10);
-
-    private static final long WELL_BEFORE_LONG_MS = 5_000;
-
     /** Added to every score of model B, so a row's scores tell which model computed them. */
     private static final float B = 100_000f;
 
@@ -260,7 +259,7 @@ class InferenceRoundTest {
                             });
             assertTrue(modelB.started.await(10, TimeUnit.SECONDS));
             Thread.sleep(50);
-            assertFalse(call.task.isDone(), "waits for the row of model B");
+            assertFalse(call.task().isDone(), "waits for the row of model B");
             modelB.gate.countDown();
 
             InferenceException e = call.get();
@@ -429,44 +428,6 @@ class InferenceRoundTest {
                 InferenceRound round = new InferenceRound()) {
             InferenceRound.Ticket ticket = round.submit(a, row(1, 1));
             assertThrows(IllegalStateException.class, ticket::scores);
-        }
-    }
-
-    private static DynamicBatcher batcher(
-            FakeModel model, int maxBatchSize, Duration delay, int maxInFlight, Duration timeout) {
-        return new DynamicBatcher("test", model, maxBatchSize, delay, maxInFlight, timeout);
-    }
-
-    /** Writes {@code id}, then {@code values}, then zeros to the end of the row. */
-    private static DynamicBatcher.RowWriter row(float id, float... values) {
-        return dst -> {
-            dst.put(id);
-            dst.put(values);
-        };
-    }
-
-    private static long millisSince(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1_000_000;
-    }
-
-    private static <T> Call<T> call(Callable<T> body) {
-        FutureTask<T> task = new FutureTask<>(body);
-        Thread thread = new Thread(task, "stream-thread");
-        thread.setDaemon(true);
-        thread.start();
-        return new Call<>(task);
-    }
-
-    /** A stream thread. */
-    private record Call<T>(FutureTask<T> task) {
-        T get() throws Exception {
-            try {
-                return task.get(10, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                throw new AssertionError("the call failed", e.getCause());
-            } catch (TimeoutException e) {
-                throw new AssertionError("the call did not return", e);
-            }
         }
     }
 }
