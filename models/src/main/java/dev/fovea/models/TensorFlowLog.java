@@ -8,19 +8,26 @@ import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Turns what TensorFlow's native code prints to stderr while it loads and first runs a model into
  * log lines of the logger {@code tensorflow}: its INFO lines at DEBUG, its warnings and errors at
- * their level. Everything else the process writes meanwhile passes through untouched.
+ * their level. Java's own {@code System.err} is not touched; any other native output meanwhile (a
+ * JVM warning) is logged too, as a warning.
  *
  * <p>Why capture file descriptor 2: TensorFlow 2.18 inside TF Java logs through two libraries.
  * tsl's {@code LOG} honours {@code TF_CPP_MIN_LOG_LEVEL} (the launcher and the container image set
@@ -30,10 +37,13 @@ import java.util.regex.Pattern;
  * environment says. Without this, those lines interleave with the worker's own (and break {@code
  * log.format=json}).
  *
- * <p>Why only around loading: a fatal TensorFlow error ({@code LOG(FATAL)}, a failed {@code CHECK})
- * aborts the process right after writing its message; if stderr were a pipe read by a Java thread
- * at that moment the message could be lost. Loading and the warm-up run are when TensorFlow talks;
- * after them its rare lines go to stderr as they are, fatal ones included.
+ * <p>Why a file, and why only around loading: a fatal TensorFlow error ({@code LOG(FATAL)}, a
+ * failed {@code CHECK}, a CUDA initialisation failure) aborts the process right after writing its
+ * message, before any thread could pass it on. Written to a file (in {@code java.io.tmpdir}), the
+ * message outlives the process: the next Fovea process that loads a model there, such as the
+ * restarted container of the same pod (its {@code /tmp} is an emptyDir), logs it at ERROR. Loading
+ * and the warm-up run are when TensorFlow talks; after them stderr is TensorFlow's again, and a
+ * fatal error at run time reaches it directly.
  */
 public final class TensorFlowLog {
     private static final Logger log = LoggerFactory.getLogger("tensorflow");
@@ -56,7 +66,7 @@ public final class TensorFlowLog {
 
     /** The C library's file-descriptor calls (size_t and ssize_t are 64-bit here: long). */
     interface LibC extends Library {
-        int pipe(int[] fds);
+        int creat(String path, int mode);
 
         int dup(int fd);
 
@@ -64,22 +74,27 @@ public final class TensorFlowLog {
 
         int close(int fd);
 
-        long read(int fd, byte[] buffer, long count);
-
         long write(int fd, byte[] buffer, long count);
     }
+
+    /** Where capture files go; tests point it elsewhere. */
+    static volatile Path directory = Path.of(System.getProperty("java.io.tmpdir"));
+
+    private static final String PREFIX = "fovea-tensorflow-stderr-";
+    private static final Pattern CAPTURE_FILE =
+            Pattern.compile(Pattern.quote(PREFIX) + "(\\d+)-(\\d+)\\.log");
 
     private static final Object lock = new Object();
     private static int depth;
     private static Capture capture;
-    private static boolean unavailable;
 
     private TensorFlowLog() {}
 
     /**
      * Runs {@code work} (a model load, a first run) with TensorFlow's native lines turned into log
      * lines. Calls may nest and overlap across threads: the capture lasts from the first start to
-     * the last end. Where the native calls are not available, runs {@code work} as it is.
+     * the last end. Where the capture cannot start (no writable temporary directory, no JNA), runs
+     * {@code work} as it is.
      */
     public static <T> T capture(Callable<T> work) throws Exception {
         begin();
@@ -103,13 +118,14 @@ public final class TensorFlowLog {
 
     private static void begin() {
         synchronized (lock) {
-            if (depth++ > 0 || unavailable) {
+            if (depth++ > 0) {
                 return;
             }
             try {
-                capture = Capture.start();
-            } catch (RuntimeException | LinkageError e) {
-                unavailable = true;
+                relayLeftovers();
+                capture = Capture.start(ownFile());
+            } catch (Throwable e) { // whatever failed, the work runs uncaptured
+                capture = null;
                 self.debug("TensorFlow's native lines go to stderr as they are: {}", e.toString());
             }
         }
@@ -122,6 +138,61 @@ public final class TensorFlowLog {
             }
             capture.stop();
             capture = null;
+        }
+    }
+
+    /** This process's capture file: its pid and start, so that a later process can tell it died. */
+    private static Path ownFile() {
+        ProcessHandle self = ProcessHandle.current();
+        return directory.resolve(PREFIX + self.pid() + "-" + startSecond(self) + ".log");
+    }
+
+    private static long startSecond(ProcessHandle process) {
+        return process.info().startInstant().map(Instant::getEpochSecond).orElse(0L);
+    }
+
+    /**
+     * Logs, at ERROR, what TensorFlow printed in processes that died while it loaded a model: their
+     * capture files are still there. A file of a process that still runs is another worker's.
+     */
+    private static void relayLeftovers() throws IOException {
+        List<Path> files;
+        try (Stream<Path> listing = Files.list(directory)) {
+            files =
+                    listing.filter(f -> CAPTURE_FILE.matcher(f.getFileName().toString()).matches())
+                            .sorted()
+                            .toList();
+        }
+        for (Path file : files) {
+            Matcher name = CAPTURE_FILE.matcher(file.getFileName().toString());
+            if (!name.matches()) {
+                continue;
+            }
+            long pid = Long.parseLong(name.group(1));
+            long start = Long.parseLong(name.group(2));
+            boolean running = ProcessHandle.of(pid).map(h -> startSecond(h) == start).orElse(false);
+            if (running) {
+                continue;
+            }
+            String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+            if (!text.isBlank()) {
+                sink.accept(
+                        new Line(
+                                Level.ERROR,
+                                "process "
+                                        + pid
+                                        + " stopped while TensorFlow was loading a model; what"
+                                        + " TensorFlow printed before it did follows"));
+                Level previous = Level.ERROR;
+                for (String line : text.split("\n")) {
+                    if (!line.isBlank()) {
+                        Line parsed = parse(line, previous);
+                        sink.accept(parsed);
+                        previous = parsed.level();
+                    }
+                }
+            }
+            Files.deleteIfExists(file);
         }
     }
 
@@ -186,50 +257,62 @@ public final class TensorFlowLog {
         }
     }
 
-    /** Descriptor 2 pointed at a pipe, a thread reading it, and what to put back. */
+    /**
+     * Descriptor 2 pointed at a file, a thread reading the file as it grows, and what to put back.
+     */
     private static final class Capture {
         private final LibC libc;
         private final int savedStderr;
-        private final int readEnd;
+        private final Path file;
         private final PrintStream javaStderr;
+        private final PrintStream ours;
         private final Thread reader;
+        private volatile boolean stopping;
 
-        private Capture(LibC libc, int savedStderr, int readEnd, PrintStream javaStderr) {
+        private Capture(
+                LibC libc, int savedStderr, Path file, PrintStream javaStderr, PrintStream ours) {
             this.libc = libc;
             this.savedStderr = savedStderr;
-            this.readEnd = readEnd;
+            this.file = file;
             this.javaStderr = javaStderr;
+            this.ours = ours;
             this.reader = new Thread(this::readLines, "tensorflow-stderr");
             reader.setDaemon(true);
         }
 
-        static Capture start() {
+        static Capture start(Path file) {
             LibC libc = Native.load("c", LibC.class);
-            int[] fds = new int[2];
-            if (libc.pipe(fds) != 0) {
-                throw new IllegalStateException("pipe() failed");
+            int fd = libc.creat(file.toString(), 0600);
+            if (fd < 0) {
+                throw new IllegalStateException("cannot create " + file);
             }
             int saved = libc.dup(STDERR);
             if (saved < 0) {
-                libc.close(fds[0]);
-                libc.close(fds[1]);
+                libc.close(fd);
+                deleteQuietly(file);
                 throw new IllegalStateException("dup(2) failed");
             }
-            // Java's own System.err would follow descriptor 2 into the pipe: point it at the real
+            // Java's own System.err would follow descriptor 2 into the file: point it at the real
             // stderr for the duration, so that only native output is read back.
             PrintStream javaStderr = System.err;
             System.err.flush();
-            System.setErr(realStderr(libc, saved));
-            if (libc.dup2(fds[1], STDERR) < 0) {
+            PrintStream ours = realStderr(libc, saved);
+            System.setErr(ours);
+            if (libc.dup2(fd, STDERR) < 0) {
                 System.setErr(javaStderr);
                 libc.close(saved);
-                libc.close(fds[0]);
-                libc.close(fds[1]);
+                libc.close(fd);
+                deleteQuietly(file);
                 throw new IllegalStateException("dup2() failed");
             }
-            libc.close(fds[1]);
-            Capture capture = new Capture(libc, saved, fds[0], javaStderr);
-            capture.reader.start();
+            libc.close(fd);
+            Capture capture = new Capture(libc, saved, file, javaStderr, ours);
+            try {
+                capture.reader.start();
+            } catch (Throwable e) { // no thread to read the file: put stderr back first
+                capture.restore();
+                throw e;
+            }
             return capture;
         }
 
@@ -262,20 +345,32 @@ public final class TensorFlowLog {
         }
 
         void stop() {
-            // The pipe's last writer is descriptor 2: putting stderr back closes it, the reader
-            // drains what is left and sees the end.
-            libc.dup2(savedStderr, STDERR);
+            libc.dup2(savedStderr, STDERR); // nothing writes to the file any more
+            stopping = true;
             try {
                 reader.join(5_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            PrintStream redirected = System.err;
-            System.setErr(javaStderr);
-            if (redirected != javaStderr) {
-                redirected.close();
+            restore();
+        }
+
+        /** Stderr as it was: descriptor 2, System.err (unless someone else replaced it since). */
+        private void restore() {
+            libc.dup2(savedStderr, STDERR);
+            if (System.err == ours) {
+                System.setErr(javaStderr);
             }
             libc.close(savedStderr);
+            deleteQuietly(file);
+        }
+
+        private static void deleteQuietly(Path file) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                self.debug("cannot delete {}: {}", file, e.toString());
+            }
         }
 
         private static Level relay(ByteArrayOutputStream bytes, Level previous) {
@@ -289,13 +384,24 @@ public final class TensorFlowLog {
             return line.level();
         }
 
+        /** Follows the file as it grows, until {@link #stop} and the file's end. */
         private void readLines() {
             byte[] buffer = new byte[8192];
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             Level previous = null;
-            try {
-                long n;
-                while ((n = libc.read(readEnd, buffer, buffer.length)) > 0) {
+            try (InputStream in = Files.newInputStream(file)) {
+                while (true) {
+                    // Read "stopping" before reading the file: once it is set, nothing writes
+                    // to the file, so an empty read after it is the end.
+                    boolean last = stopping;
+                    int n = in.read(buffer);
+                    if (n <= 0) {
+                        if (last) {
+                            break;
+                        }
+                        Thread.sleep(10);
+                        continue;
+                    }
                     for (int i = 0; i < n; i++) {
                         if (buffer[i] == '\n') {
                             previous = relay(line, previous);
@@ -305,8 +411,10 @@ public final class TensorFlowLog {
                     }
                 }
                 relay(line, previous);
-            } finally {
-                libc.close(readEnd);
+            } catch (IOException e) {
+                self.debug("cannot read {}: {}", file, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -1,7 +1,9 @@
 package dev.fovea.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
@@ -10,28 +12,41 @@ import dev.fovea.models.TensorFlowLog.Level;
 import dev.fovea.models.TensorFlowLog.Line;
 
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 class TensorFlowLogTest {
-    /** Native writes to a descriptor, as TensorFlow's C++ logging does. */
+    /** Native writes to a descriptor, as TensorFlow's C++ logging does, and its abort. */
     interface Posix extends Library {
         long write(int fd, byte[] buffer, long count);
+
+        void abort();
     }
 
     private static final Posix posix = Native.load("c", Posix.class);
     private final Consumer<Line> originalSink = TensorFlowLog.sink;
+    private final Path originalDirectory = TensorFlowLog.directory;
     private final List<Line> logged = new CopyOnWriteArrayList<>();
+    @TempDir Path tmp;
+
+    @BeforeEach
+    void captureIntoTheTestsDirectory() {
+        TensorFlowLog.directory = tmp;
+    }
 
     @AfterEach
-    void restoreSink() {
+    void restore() {
         TensorFlowLog.sink = originalSink;
+        TensorFlowLog.directory = originalDirectory;
     }
 
     private static void nativeStderr(String text) {
@@ -139,5 +154,83 @@ class TensorFlowLogTest {
         assertEquals("load failed", e.getMessage());
         assertEquals(List.of(new Line(Level.ERROR, "failing (d.cc:4)")), logged);
         assertEquals(stderrBefore, Files.readSymbolicLink(Path.of("/proc/self/fd/2")));
+    }
+
+    @Test
+    void shouldLogWhatTensorFlowPrintedBeforeAProcessAbortedWhileLoading() throws Exception {
+        // A process that aborts inside a capture, as TensorFlow does on a failed CHECK.
+        Process child =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                AbortsWhileLoading.class.getName(),
+                                tmp.toString())
+                        .directory(tmp.toFile())
+                        .redirectErrorStream(true)
+                        .start();
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), output);
+        assertEquals(134, child.exitValue(), "128 + SIGABRT: " + output);
+        assertFalse(
+                output.contains("Check failed"), "it died with the line in the file: " + output);
+        TensorFlowLog.sink = logged::add;
+
+        TensorFlowLog.capture(() -> null);
+
+        assertEquals(2, logged.size(), logged.toString());
+        assertEquals(Level.ERROR, logged.get(0).level());
+        assertTrue(
+                logged.get(0).message().startsWith("process " + child.pid() + " stopped while"),
+                logged.toString());
+        assertEquals(
+                new Line(Level.ERROR, "Check failed: device != nullptr (gpu_device.cc:1)"),
+                logged.get(1));
+        try (var left = Files.list(tmp)) {
+            assertEquals(
+                    List.of(),
+                    left.filter(f -> f.getFileName().toString().startsWith("fovea-")).toList(),
+                    "told once");
+        }
+    }
+
+    @Test
+    void shouldLeaveTheCaptureOfAProcessThatStillRunsAlone() throws Exception {
+        Process sibling = new ProcessBuilder("sleep", "30").start();
+        try {
+            long start = sibling.info().startInstant().orElseThrow().getEpochSecond();
+            Path theirs =
+                    Files.writeString(
+                            tmp.resolve(
+                                    "fovea-tensorflow-stderr-"
+                                            + sibling.pid()
+                                            + "-"
+                                            + start
+                                            + ".log"),
+                            "I0000 00:00:1.5 9 b.cc:2] loading\n");
+            TensorFlowLog.sink = logged::add;
+
+            TensorFlowLog.capture(() -> null);
+
+            assertEquals(List.of(), logged, "another worker's capture, still going");
+            assertTrue(Files.exists(theirs));
+        } finally {
+            sibling.destroy();
+        }
+    }
+
+    /** Starts a capture, prints a fatal line natively and aborts, as TensorFlow would. */
+    public static final class AbortsWhileLoading {
+        public static void main(String[] args) throws Exception {
+            TensorFlowLog.directory = Path.of(args[0]);
+            TensorFlowLog.capture(
+                    () -> {
+                        nativeStderr(
+                                "F0000 00:00:1795423266.4 9 gpu_device.cc:1] Check failed:"
+                                        + " device != nullptr\n");
+                        posix.abort();
+                        return null;
+                    });
+        }
     }
 }
