@@ -15,6 +15,7 @@ import picocli.CommandLine.IExecutionExceptionHandler;
 import picocli.CommandLine.ParseResult;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 
 /**
@@ -29,21 +30,29 @@ final class Errors implements IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception e, CommandLine command, ParseResult parsed) {
-        String line = "fovea " + command.getCommandName() + ": " + e.getMessage();
         boolean userError = isUserError(e);
-        if (Logging.jsonLines()) {
-            // A log pipeline reading JSON lines gets this one as JSON too, at ERROR.
-            if (userError) {
-                log.error(line);
-            } else {
-                log.error(line, e);
-            }
-        } else if (userError) {
-            command.getErr().println(line);
-        } else {
-            e.printStackTrace(command.getErr());
-        }
+        say(
+                "fovea " + command.getCommandName() + ": " + e.getMessage(),
+                userError ? null : e,
+                command.getErr());
         return userError ? USER_ERROR : 1;
+    }
+
+    /**
+     * One line for the user, and the stack trace of a bug: a JSON log line at ERROR when the log is
+     * JSON (a log pipeline reads this one too), else plain text on {@code err}, as also when the
+     * log is turned off: the line must reach somebody.
+     */
+    static void say(String line, Throwable bug, PrintWriter err) {
+        if (Logging.jsonLines() && log.isErrorEnabled()) {
+            log.error(line, bug);
+            return;
+        }
+        err.println(line);
+        if (bug != null) {
+            bug.printStackTrace(err);
+        }
+        err.flush();
     }
 
     static boolean isUserError(Throwable e) {

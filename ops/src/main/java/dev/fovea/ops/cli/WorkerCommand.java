@@ -4,12 +4,10 @@ import dev.fovea.ops.logging.Logging;
 import dev.fovea.workers.FoveaWorker;
 import dev.fovea.workers.config.WorkerConfig;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,8 +22,6 @@ import java.util.concurrent.Callable;
                     + "the README lists every key."
         })
 final class WorkerCommand implements Callable<Integer> {
-    // Through the log, not println: with log.format=json every line stays JSON.
-    private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
 
     @Option(
             names = {"-c", "--config"},
@@ -72,7 +68,11 @@ final class WorkerCommand implements Callable<Integer> {
         // leave the exit status alone.
         exiting = true;
         if (worker.failure() != null) {
-            log.error("stopped after a failure: {}", FoveaWorker.explain(worker.failure()));
+            Errors.say(
+                    "fovea worker: stopped after a failure: "
+                            + FoveaWorker.explain(worker.failure()),
+                    null,
+                    new PrintWriter(System.err, true));
             return 1;
         }
         return 0;
@@ -101,10 +101,12 @@ final class WorkerCommand implements Callable<Integer> {
         }
         boolean closed = !closer.isAlive();
         if (!closed) {
-            log.error(
-                    "not stopped within shutdown.grace.ms ({} ms); exiting with records"
-                            + " uncommitted",
-                    worker.shutdownGrace().toMillis());
+            Errors.say(
+                    "fovea worker: not stopped within shutdown.grace.ms ("
+                            + worker.shutdownGrace().toMillis()
+                            + " ms); exiting with records uncommitted",
+                    null,
+                    new PrintWriter(System.err, true));
         }
         System.out.flush();
         System.err.flush();

@@ -12,7 +12,10 @@ import dev.fovea.workers.config.WorkerConfig;
 
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Where Fovea's log goes and at which levels: stderr (stdout is for what commands print, such as
@@ -24,6 +27,12 @@ import java.util.Collection;
  * were set.
  */
 public final class Logging {
+    /** False when a configuration of the user's ({@code -Dlogback.configurationFile}) is in use. */
+    private static volatile boolean ours;
+
+    /** Loggers the last {@code log.level} named: the next one resets those it does not name. */
+    private static final Set<String> named = ConcurrentHashMap.newKeySet();
+
     private Logging() {}
 
     static void install(LoggerContext context) {
@@ -33,6 +42,8 @@ public final class Logging {
         layout.setContext(context);
         layout.start();
         encoder.setLayout(layout);
+        // Not the platform's default: without LANG (a bare container) that is ASCII.
+        encoder.setCharset(StandardCharsets.UTF_8);
         encoder.start();
         ConsoleAppender<ILoggingEvent> stderr = new ConsoleAppender<>();
         stderr.setContext(context);
@@ -50,25 +61,40 @@ public final class Logging {
         } catch (RuntimeException e) {
             levels = LogLevels.parse("info");
         }
+        ours = true;
         apply(context, "json".equalsIgnoreCase(envOr("FOVEA_LOG_FORMAT", "text")), levels);
     }
 
-    /** Applies the worker's {@code log.format} and {@code log.level}. */
+    /**
+     * Applies the worker's {@code log.format} and {@code log.level}; nothing when the user's own
+     * logback configuration is in use (it says what it wants).
+     */
     public static void apply(WorkerConfig config) {
         LoggerContext context = context();
-        if (context != null) {
+        if (context != null && ours) {
             apply(context, config.jsonLogs(), config.logLevels());
         }
     }
 
     private static void apply(LoggerContext context, boolean json, LogLevels levels) {
         FoveaLayout.json(json);
-        context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(levels.root()));
-        for (String kafka : LogLevels.KAFKA_LOGGERS) {
-            context.getLogger(kafka).setLevel(Level.WARN);
+        Level root = Level.toLevel(levels.root());
+        context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(root);
+        for (String name : named) {
+            context.getLogger(name).setLevel(null); // back to inheriting the root's level
+        }
+        named.clear();
+        // Kafka's loggers at warn, or quieter when the whole log is (error, off).
+        Level kafka = root.isGreaterOrEqual(Level.WARN) ? root : Level.WARN;
+        for (String name : LogLevels.KAFKA_LOGGERS) {
+            context.getLogger(name).setLevel(kafka);
         }
         levels.loggers()
-                .forEach((name, level) -> context.getLogger(name).setLevel(Level.toLevel(level)));
+                .forEach(
+                        (name, level) -> {
+                            context.getLogger(name).setLevel(Level.toLevel(level));
+                            named.add(name);
+                        });
     }
 
     /** Whether the log is written as JSON lines. */

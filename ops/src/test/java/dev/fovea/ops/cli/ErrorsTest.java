@@ -31,11 +31,21 @@ class ErrorsTest {
     }
 
     private static void logFormat(String format) {
+        logSettings(format, "info");
+    }
+
+    private static void logSettings(String format, String level) {
         Logging.apply(
                 WorkerConfig.load(
                         null,
                         Map.of(),
-                        Map.of(WorkerConfig.MODEL_PATH, "/m", WorkerConfig.LOG_FORMAT, format)));
+                        Map.of(
+                                WorkerConfig.MODEL_PATH,
+                                "/m",
+                                WorkerConfig.LOG_FORMAT,
+                                format,
+                                WorkerConfig.LOG_LEVEL,
+                                level)));
     }
 
     private static int worker(StringWriter err, String... settings) {
@@ -83,5 +93,18 @@ class ErrorsTest {
                         .asText()
                         .startsWith("fovea worker: Invalid value 0 for configuration top.k"),
                 log);
+    }
+
+    @Test
+    void shouldStillPrintTheLineWhenTheLogIsOff() {
+        logSettings("json", "off");
+        StringWriter err = new StringWriter();
+
+        int code = worker(err, "model.path=/m", "top.k=0");
+
+        assertEquals(Errors.USER_ERROR, code);
+        assertTrue(
+                err.toString().startsWith("fovea worker: Invalid value 0 for configuration top.k"),
+                err.toString());
     }
 }
