@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -151,17 +153,21 @@ public final class TensorFlowLog {
         return process.info().startInstant().map(Instant::getEpochSecond).orElse(0L);
     }
 
+    /** Directories whose leftovers this process has already looked for. */
+    private static final Set<Path> searched = new HashSet<>();
+
     /**
      * Logs, at ERROR, what TensorFlow printed in processes that died while it loaded a model: their
-     * capture files are still there. A file of a process that still runs is another worker's.
+     * capture files are still there. A file of a process that still runs is another worker's. Once
+     * per directory: the files that matter are those of a process that died before this one began.
      */
     private static void relayLeftovers() throws IOException {
+        if (!searched.add(directory)) {
+            return;
+        }
         List<Path> files;
         try (Stream<Path> listing = Files.list(directory)) {
-            files =
-                    listing.filter(f -> CAPTURE_FILE.matcher(f.getFileName().toString()).matches())
-                            .sorted()
-                            .toList();
+            files = listing.sorted().toList();
         }
         for (Path file : files) {
             Matcher name = CAPTURE_FILE.matcher(file.getFileName().toString());
@@ -185,15 +191,21 @@ public final class TensorFlowLog {
                                         + " TensorFlow printed before it did follows"));
                 Level previous = Level.ERROR;
                 for (String line : text.split("\n")) {
-                    if (!line.isBlank()) {
-                        Line parsed = parse(line, previous);
-                        sink.accept(parsed);
-                        previous = parsed.level();
-                    }
+                    previous = relay(line, previous);
                 }
             }
             Files.deleteIfExists(file);
         }
+    }
+
+    /** Logs one line TensorFlow printed; returns the level for a line that continues it. */
+    private static Level relay(String text, Level previous) {
+        if (text.isBlank()) {
+            return previous;
+        }
+        Line line = parse(text, previous);
+        sink.accept(line);
+        return line.level();
     }
 
     /** Where the lines go: the {@code tensorflow} logger; tests collect them instead. */
@@ -376,12 +388,7 @@ public final class TensorFlowLog {
         private static Level relay(ByteArrayOutputStream bytes, Level previous) {
             String text = bytes.toString(StandardCharsets.UTF_8);
             bytes.reset();
-            if (text.isBlank()) {
-                return previous;
-            }
-            Line line = parse(text, previous);
-            sink.accept(line);
-            return line.level();
+            return TensorFlowLog.relay(text, previous);
         }
 
         /** Follows the file as it grows, until {@link #stop} and the file's end. */
